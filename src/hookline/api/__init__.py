@@ -1,0 +1,1 @@
+"""The HTTP API (v1): FastAPI routers, request/response schemas, auth, problem+json."""

@@ -1,0 +1,57 @@
+"""Builds the FastAPI application from a service context."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+from fastapi import FastAPI
+
+from hookline import __version__
+from hookline.api import problems
+from hookline.api.limits import BodyLimit
+from hookline.api.routes import (
+    api_keys,
+    deliveries,
+    endpoints,
+    event_types,
+    health,
+    messages,
+    tenants,
+)
+from hookline.services.context import Context
+
+DESCRIPTION = (
+    "Hookline delivers your product's events to your customers' endpoints: signed "
+    "(Standard Webhooks), retried, and recorded. Authenticate with "
+    "`Authorization: Bearer <key>` or `X-API-Key: <key>`."
+)
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
+    app = FastAPI(
+        title="Hookline",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        redoc_url=None,
+    )
+    app.state.ctx = ctx
+    problems.install(app)
+    for module in (
+        health,
+        event_types,
+        tenants,
+        endpoints,
+        messages,
+        deliveries,
+        api_keys,
+    ):
+        app.include_router(module.router)
+    # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
+    app.add_middleware(BodyLimit, max_bytes=ctx.policy.max_payload_bytes + 64 * 1024)
+    return app

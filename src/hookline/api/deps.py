@@ -1,0 +1,60 @@
+"""Dependencies shared by the routers: context, caller, paging, role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from hookline.domain.models import Principal
+from hookline.services import api_keys
+from hookline.services.access import Permission, require
+from hookline.services.context import Context
+
+
+def get_context(request: Request) -> Context:
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+ContextDep = Annotated[Context, Depends(get_context)]
+
+
+def presented_key(request: Request) -> str | None:
+    auth = request.headers.get("authorization")
+    if auth:
+        scheme, _, value = auth.partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            return value.strip()
+    return request.headers.get("x-api-key") or None
+
+
+async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+    principal = await api_keys.authenticate(ctx, presented_key(request))
+    request.state.principal = principal
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def allowed(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that refuses (403) before the body is even looked at."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        require(principal, permission)
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(allowed(Permission.READ))]
+Publisher = Annotated[Principal, Depends(allowed(Permission.PUBLISH))]
+EndpointManager = Annotated[Principal, Depends(allowed(Permission.MANAGE_ENDPOINTS))]
+Operator = Annotated[Principal, Depends(allowed(Permission.OPERATE))]
+Admin = Annotated[Principal, Depends(allowed(Permission.ADMIN))]
+
+Limit = Annotated[int, Query(ge=1, le=500, description="Page size (1–500)")]
+Cursor = Annotated[str | None, Query(description="Opaque cursor from next_cursor")]
+Offset = Annotated[int | None, Query(ge=0, description="Rows to skip (when no cursor)")]

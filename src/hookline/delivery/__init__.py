@@ -1,0 +1,1 @@
+"""The worker: claim loop, HTTP client under the network policy, attempts, results."""

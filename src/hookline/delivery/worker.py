@@ -1,0 +1,346 @@
+"""The worker: claims due deliveries in leased batches, sends them under per-endpoint
+and global caps, records results in batches, and stops gracefully.
+
+Life of a delivery in here: claimed (lease held) → waiting for its endpoint's slot →
+sending → result queued → result written (lease released by the write). Until the
+write, the delivery stays in `_held` and its lease is renewed, so a crash anywhere
+leaves it to expire and be claimed again: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from hookline.delivery.attempt import AttemptResult, perform
+from hookline.delivery.http_client import HttpSender
+from hookline.delivery.recorder import Record, Recorder
+from hookline.domain.clock import utcnow
+from hookline.domain.encryption import Cipher
+from hookline.domain.ids import new_id
+from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus, Endpoint
+from hookline.domain.outcome import decide
+from hookline.domain.retry import RetryPolicy
+from hookline.store import deliveries as delivery_store
+from hookline.store import endpoints as endpoint_store
+from hookline.store import messages as message_store
+from hookline.store.database import Database
+from hookline.store.deliveries import Claimed
+from hookline.store.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+BODY_CACHE_SIZE = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerConfig:
+    retry: RetryPolicy
+    concurrency: int = 200
+    endpoint_max_in_flight: int = 10
+    batch_size: int = 100
+    lease_seconds: float = 60.0
+    poll_interval: float = 1.0
+    shutdown_grace: float = 30.0
+
+
+class Worker:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        cipher: Cipher,
+        wakeup: Wakeup,
+        sender: HttpSender,
+        config: WorkerConfig,
+    ) -> None:
+        self._db = db
+        self._cipher = cipher
+        self._wakeup = wakeup
+        self._sender = sender
+        self._cfg = config
+        self._held: dict[str, Claimed] = {}
+        self._per_endpoint: Counter[str] = Counter()
+        self._caps: dict[str, int] = {}
+        self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+        self._stopping = False
+        self._recorder = Recorder(db, on_written=self._written)
+
+    # -- lifecycle -------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, then finish or release in-flight work."""
+        await self._sender.start()
+        await self._wakeup.start_listening()
+        recorder = asyncio.create_task(self._recorder.run(), name="hookline-recorder")
+        renewer = asyncio.create_task(self._renew_forever(), name="hookline-lease-renewer")
+        stopper = asyncio.create_task(self._poke_on(stop), name="hookline-stop-watch")
+        try:
+            await self._claim_loop(stop)
+        finally:
+            stopper.cancel()
+            await self._shutdown(recorder, renewer)
+
+    async def _poke_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wakeup.poke()
+
+    async def _shutdown(self, recorder: asyncio.Task[None], renewer: asyncio.Task[None]) -> None:
+        self._stopping = True
+        if self._tasks:
+            log.info(
+                "stopping: waiting up to %.0fs for %d attempts",
+                self._cfg.shutdown_grace,
+                len(self._tasks),
+            )
+            _, late = await asyncio.wait(self._tasks, timeout=self._cfg.shutdown_grace)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=5)
+        self._recorder.close()
+        try:
+            await asyncio.wait_for(recorder, timeout=max(self._cfg.shutdown_grace, 5.0))
+        except TimeoutError:
+            log.error(
+                "stopping: %d results could not be written; they will be retried",
+                self._recorder.pending,
+            )
+        renewer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await renewer
+        await self._release_held()
+        await self._wakeup.stop_listening()
+        await self._sender.close()
+
+    async def _release_held(self) -> None:
+        """Give back what was claimed but not attempted, so another worker takes it now."""
+        held = [(c.id, c.lease_token) for c in self._held.values()]
+        if not held:
+            return
+        try:
+            async with self._db.write() as conn:
+                await delivery_store.release(conn, held, now=utcnow())
+            log.info("stopping: released %d deliveries to the queue", len(held))
+        except Exception as exc:  # their leases will run out instead
+            log.warning("stopping: could not release %d deliveries (%s)", len(held), exc)
+        self._held.clear()
+
+    # -- claiming --------------------------------------------------------------------
+
+    def _cap(self, endpoint_id: str) -> int:
+        return self._caps.get(endpoint_id, self._cfg.endpoint_max_in_flight)
+
+    async def _claim_loop(self, stop: asyncio.Event) -> None:
+        backoff = 0.1
+        while not stop.is_set():
+            room = self._cfg.concurrency - len(self._held)
+            if room <= 0:
+                await self._wakeup.wait(self._cfg.poll_interval)
+                continue
+            want = min(room, self._cfg.batch_size)
+            skip = [ep for ep, n in self._per_endpoint.items() if n >= self._cap(ep)]
+            try:
+                claimed = await self._claim(want, skip)
+                if claimed:
+                    await self._dispatch(claimed)
+                if len(claimed) == want:
+                    await asyncio.sleep(0)
+                    continue
+                pause = await self._idle_pause()
+            except Exception as exc:
+                log.warning("claiming failed (%s); retrying in %.1fs", exc, backoff)
+                pause = backoff
+                backoff = min(backoff * 2, 5.0)
+            else:
+                backoff = 0.1
+            await self._wakeup.wait(pause)
+
+    async def _claim(self, want: int, skip: Sequence[str]) -> list[Claimed]:
+        now = utcnow()
+        token = secrets.token_hex(16)
+        async with self._db.write() as conn:
+            claimed = await delivery_store.claim_due(
+                conn,
+                now=now,
+                lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
+                token=token,
+                limit=want,
+                skip_endpoints=skip,
+            )
+        for c in claimed:
+            self._held[c.id] = c
+            self._per_endpoint[c.endpoint_id] += 1
+        return claimed
+
+    async def _idle_pause(self) -> float:
+        async with self._db.read() as conn:
+            due = await delivery_store.next_due_at(conn)
+        if due is None:
+            return self._cfg.poll_interval
+        wait = (due - utcnow()).total_seconds()
+        if wait <= 0:  # due, but only for endpoints at their cap: wait for a slot
+            return self._cfg.poll_interval
+        return min(wait + 0.005, self._cfg.poll_interval)
+
+    # -- sending ---------------------------------------------------------------------
+
+    async def _dispatch(self, claimed: list[Claimed]) -> None:
+        endpoint_ids = list({c.endpoint_id for c in claimed})
+        missing_bodies = list({c.message_id for c in claimed if c.message_id not in self._bodies})
+        async with self._db.read() as conn:
+            endpoints = await endpoint_store.get_endpoints_by_id(
+                conn, endpoint_ids, cipher=self._cipher
+            )
+            secrets_by_ep = await endpoint_store.get_secrets_many(
+                conn, endpoint_ids, cipher=self._cipher
+            )
+            bodies = await message_store.get_bodies(conn, missing_bodies)
+        for message_id, raw in bodies.items():
+            self._remember_body(message_id, raw)
+        now = utcnow()
+        gone: list[Claimed] = []
+        disabled: list[Claimed] = []
+        for c in claimed:
+            ep = endpoints.get(c.endpoint_id)
+            if ep is None:
+                gone.append(c)
+                continue
+            if not ep.enabled:
+                disabled.append(c)
+                continue
+            self._caps[ep.id] = ep.max_in_flight or self._cfg.endpoint_max_in_flight
+            body = self._bodies.get(c.message_id)
+            if body is None:  # message removed meanwhile (tenant deleted)
+                gone.append(c)
+                continue
+            active = secrets_by_ep[ep.id].active(now) if ep.id in secrets_by_ep else []
+            task = asyncio.create_task(self._deliver(c, ep, active, body))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await self._finish_unsent(gone, "endpoint deleted")
+        await self._finish_unsent(disabled, "endpoint disabled")
+
+    async def _finish_unsent(self, claimed: list[Claimed], reason: str) -> None:
+        if not claimed:
+            return
+        async with self._db.write() as conn:
+            await delivery_store.finish_without_attempt(
+                conn,
+                [(c.id, c.lease_token) for c in claimed],
+                status=DeliveryStatus.FAILED,
+                reason=reason,
+                now=utcnow(),
+            )
+        for c in claimed:
+            self._forget(c)
+
+    def _remember_body(self, message_id: str, body: bytes) -> None:
+        self._bodies[message_id] = body
+        self._bodies.move_to_end(message_id)
+        while len(self._bodies) > BODY_CACHE_SIZE:
+            self._bodies.popitem(last=False)
+
+    def _slot(self, ep: Endpoint) -> asyncio.Semaphore:
+        cap = self._caps[ep.id]
+        current = self._slots.get(ep.id)
+        if current is None or current[0] != cap:
+            current = (cap, asyncio.Semaphore(cap))
+            self._slots[ep.id] = current
+        return current[1]
+
+    async def _deliver(self, c: Claimed, ep: Endpoint, active: list[str], body: bytes) -> None:
+        async with self._slot(ep):
+            if self._stopping:
+                return  # not started: released at shutdown
+            result = await perform(
+                self._sender,
+                ep,
+                secrets=active,
+                message_id=c.message_id,
+                event_type=c.event_type,
+                body=body,
+            )
+        self._recorder.put(self._record(c, ep, result))
+
+    def _record(self, c: Claimed, ep: Endpoint, result: AttemptResult) -> Record:
+        number = c.attempt_count + 1
+        policy = (
+            RetryPolicy(ep.retry_schedule) if ep.retry_schedule is not None else self._cfg.retry
+        )
+        decision = decide(
+            succeeded=result.succeeded,
+            response_code=result.response_code,
+            refused=result.refused,
+            retry_after=result.retry_after,
+            attempt_number=number,
+            policy=policy,
+            now=utcnow(),
+        )
+        attempt = Attempt(
+            id=new_id("att"),
+            delivery_id=c.id,
+            endpoint_id=c.endpoint_id,
+            message_id=c.message_id,
+            tenant_id=c.tenant_id,
+            event_type=c.event_type,
+            attempt_number=number,
+            url=ep.url,
+            started_at=result.started_at,
+            duration_ms=result.duration_ms,
+            response_code=result.response_code,
+            response_body=result.response_body,
+            error_message=result.error_message,
+            status=AttemptStatus.SUCCEEDED if result.succeeded else AttemptStatus.FAILED,
+            request_headers=result.request_headers,
+        )
+        outcome = delivery_store.Outcome(
+            delivery_id=c.id,
+            lease_token=c.lease_token,
+            status=decision.status,
+            next_attempt_at=decision.next_attempt_at,
+            attempted_at=result.started_at,
+            response_code=result.response_code,
+            failure_reason=None if result.succeeded else (decision.reason or result.error_message),
+        )
+        return Record(attempt, outcome, decision.disable_endpoint)
+
+    # -- bookkeeping -----------------------------------------------------------------
+
+    def _forget(self, c: Claimed) -> None:
+        if self._held.pop(c.id, None) is not None:
+            self._per_endpoint[c.endpoint_id] -= 1
+            if self._per_endpoint[c.endpoint_id] <= 0:
+                del self._per_endpoint[c.endpoint_id]
+
+    def _written(self, batch: list[Record]) -> None:
+        for r in batch:
+            held = self._held.get(r.outcome.delivery_id)
+            if held is not None and held.lease_token == r.outcome.lease_token:
+                self._forget(held)
+        self._wakeup.poke()  # room to claim more
+
+    async def _renew_forever(self) -> None:
+        period = max(self._cfg.lease_seconds / 3, 0.5)
+        while True:
+            await asyncio.sleep(period)
+            tokens = list({c.lease_token for c in self._held.values()})
+            if not tokens:
+                continue
+            try:
+                async with self._db.write() as conn:
+                    await delivery_store.renew_leases(
+                        conn,
+                        tokens=tokens,
+                        until=utcnow() + timedelta(seconds=self._cfg.lease_seconds),
+                    )
+            except Exception as exc:
+                log.warning("could not renew leases (%s)", exc)

@@ -1,0 +1,1 @@
+"""Pure domain: models, ids, policies and signing. Imports no other hookline layer."""

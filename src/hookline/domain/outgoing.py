@@ -1,0 +1,79 @@
+"""The headers of one outgoing request, and the copy of them that is safe to store."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+
+from hookline import __version__
+from hookline.domain.models import AuthType, Endpoint
+from hookline.domain.signing import (
+    HMAC_SHA256_HEX,
+    secret_key,
+    sign_hex,
+    signature_header,
+)
+
+USER_AGENT = f"Hookline/{__version__}"
+MASK = "***"
+DEFAULT_HEX_HEADER = "X-Webhook-Signature"
+
+
+def request_headers(
+    endpoint: Endpoint,
+    *,
+    secrets: Sequence[str],
+    message_id: str,
+    event_type: str,
+    timestamp: int,
+    body: bytes,
+) -> dict[str, str]:
+    """Headers in the order a receiver reads them (DESIGN §2).
+
+    `secrets` are the active signing secrets, newest first; empty means unsigned.
+    Custom headers come first so nothing below can be overridden by them.
+    """
+    headers: dict[str, str] = dict(endpoint.headers)
+    headers.update(_auth_headers(endpoint))
+    headers["content-type"] = "application/json"
+    headers["user-agent"] = USER_AGENT
+    headers["webhook-id"] = message_id
+    headers["webhook-timestamp"] = str(timestamp)
+    sig = endpoint.signature
+    if secrets:
+        if sig.scheme == HMAC_SHA256_HEX:
+            headers[sig.header or DEFAULT_HEX_HEADER] = (sig.prefix or "") + sign_hex(
+                secrets[0], body
+            )
+        else:
+            keys = [secret_key(s) for s in secrets]
+            headers["webhook-signature"] = signature_header(keys, message_id, timestamp, body)
+    if sig.event_header:
+        headers[sig.event_header] = event_type
+    return headers
+
+
+def _auth_headers(endpoint: Endpoint) -> dict[str, str]:
+    auth = endpoint.auth
+    f = auth.fields
+    if auth.type is AuthType.BEARER:
+        return {"Authorization": f"Bearer {f['token']}"}
+    if auth.type is AuthType.BASIC:
+        raw = f"{f['username']}:{f['password']}".encode()
+        return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+    if auth.type in (AuthType.API_KEY, AuthType.CUSTOM_HEADER):
+        return {f["header"]: f["value"]}
+    return {}
+
+
+def masked(endpoint: Endpoint, headers: dict[str, str]) -> dict[str, str]:
+    """The headers as stored with an attempt: credentials replaced by `***`."""
+    secret_names = {k.lower() for k in _auth_headers(endpoint)}
+    out = {}
+    for name, value in headers.items():
+        if name.lower() in secret_names:
+            scheme = value.split(" ", 1)[0] if name.lower() == "authorization" else ""
+            out[name] = f"{scheme} {MASK}" if scheme and " " in value else MASK
+        else:
+            out[name] = value
+    return out

@@ -1,0 +1,65 @@
+"""Who may do what: roles (DESIGN §5) and tenant scope."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hookline.domain.errors import Forbidden, NotFound
+from hookline.domain.models import Principal, Role, Tenant
+from hookline.store import tenants as tenant_store
+
+
+class Permission(enum.Enum):
+    READ = "read"
+    PUBLISH = "publish"
+    MANAGE_ENDPOINTS = "manage endpoints"
+    OPERATE = "retry, recover, test and rotate"
+    ADMIN = "administer tenants, event types and keys"
+
+
+_GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CI: frozenset(
+        {
+            Permission.READ,
+            Permission.PUBLISH,
+            Permission.MANAGE_ENDPOINTS,
+            Permission.OPERATE,
+        }
+    ),
+    Role.RUNTIME: frozenset({Permission.READ, Permission.PUBLISH}),
+}
+
+
+def allows(principal: Principal, permission: Permission) -> bool:
+    return permission in _GRANTS[principal.role]
+
+
+def require(principal: Principal, permission: Permission) -> None:
+    if not allows(principal, permission):
+        raise Forbidden(f"A {principal.role.value} key may not {permission.value}.")
+
+
+def require_operator(principal: Principal) -> None:
+    """Operator-wide actions (the tenant list, the catalogue) refuse tenant-bound keys."""
+    if principal.tenant_id is not None:
+        raise Forbidden("This key is bound to one tenant; this needs an operator-wide key.")
+
+
+async def resolve_tenant(conn: AsyncConnection, principal: Principal, ref: str) -> Tenant:
+    """The tenant named by id or uid in a path, if this key may see it.
+
+    A tenant-bound key asking for any other tenant gets 403 whether or not that tenant
+    exists, so the answer reveals nothing.
+    """
+    if principal.tenant_id is not None and ref != principal.tenant_id:
+        tenant = await tenant_store.get_tenant(conn, ref)
+        if tenant is None or tenant.id != principal.tenant_id:
+            raise Forbidden("This key is bound to another tenant.")
+        return tenant
+    tenant = await tenant_store.get_tenant(conn, ref)
+    if tenant is None:
+        raise NotFound(f"No tenant {ref!r}.")
+    return tenant

@@ -1,0 +1,296 @@
+"""Endpoints: register, read, change, replace by uid, delete, rotate the secret."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+from hookline.domain.clock import utcnow
+from hookline.domain.errors import (
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotFound,
+    ValidationReport,
+)
+from hookline.domain.ids import new_id
+from hookline.domain.models import (
+    AuthType,
+    Endpoint,
+    EndpointAuth,
+    EndpointSecrets,
+    Ordering,
+    Page,
+    Principal,
+    SignatureConfig,
+)
+from hookline.domain.signing import InvalidSecret, check_secret, generate_secret
+from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.context import Context
+from hookline.services.endpoint_rules import EndpointSpec, validate_spec
+from hookline.store import deliveries as delivery_store
+from hookline.store import endpoints as store
+
+DEFAULT_GRACE_S = 86400
+
+
+@dataclass(frozen=True, slots=True)
+class WithSecret:
+    """An endpoint and the secret to show once (create and rotate responses)."""
+
+    endpoint: Endpoint
+    secret: str | None
+
+
+def _apply(spec: EndpointSpec, base: Endpoint) -> Endpoint:
+    now = utcnow()
+    return replace(
+        base,
+        uid=spec.uid,
+        url=spec.url,
+        description=spec.description,
+        events=tuple(spec.events),
+        enabled=spec.enabled,
+        disabled_reason=None if spec.enabled else (base.disabled_reason or "disabled by a user"),
+        timeout=spec.timeout,
+        rate_limit=spec.rate_limit,
+        max_in_flight=spec.max_in_flight,
+        ordering=spec.ordering,
+        retry_schedule=spec.retry_schedule,
+        auth=spec.auth,
+        headers=dict(spec.headers),
+        signature=spec.signature,
+        updated_at=now,
+    )
+
+
+def _blank(tenant_id: str) -> Endpoint:
+    now = utcnow()
+    return Endpoint(
+        id=new_id("ep"),
+        tenant_id=tenant_id,
+        uid=None,
+        url="",
+        description="",
+        events=(),
+        enabled=True,
+        disabled_reason=None,
+        timeout=30,
+        rate_limit=None,
+        max_in_flight=None,
+        ordering=Ordering.UNORDERED,
+        retry_schedule=None,
+        auth=EndpointAuth(AuthType.NONE),
+        headers={},
+        signature=SignatureConfig(),
+        has_secret=False,
+        failure_count=0,
+        last_failure_at=None,
+        last_success_at=None,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _initial_secret(spec: EndpointSpec) -> str | None:
+    if spec.secret is not None:
+        return spec.secret
+    return generate_secret() if spec.generate_secret else None
+
+
+async def create(
+    ctx: Context, principal: Principal, *, tenant: str, spec: EndpointSpec
+) -> WithSecret:
+    require(principal, Permission.MANAGE_ENDPOINTS)
+    async with ctx.db.write() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        spec = await validate_spec(conn, ctx.policy, spec)
+        limit = (
+            owner.max_endpoints
+            if owner.max_endpoints is not None
+            else ctx.policy.max_endpoints_per_tenant
+        )
+        if limit and await store.count_endpoints(conn, owner.id) >= limit:
+            raise Conflict(f"Tenant {owner.id} already has its {limit} endpoints.")
+        if spec.uid is not None and await store.uid_taken(conn, tenant_id=owner.id, uid=spec.uid):
+            raise Conflict(f"The uid {spec.uid!r} is already taken in this tenant.")
+        secret = _initial_secret(spec)
+        endpoint = replace(_apply(spec, _blank(owner.id)), has_secret=secret is not None)
+        await store.insert_endpoint(conn, endpoint, secret=secret, cipher=ctx.cipher)
+    return WithSecret(endpoint, secret)
+
+
+async def get(ctx: Context, principal: Principal, *, tenant: str, endpoint: str) -> Endpoint:
+    require(principal, Permission.READ)
+    async with ctx.db.read() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        found = await store.get_endpoint(conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher)
+    if found is None:
+        raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+    return found
+
+
+async def list_(
+    ctx: Context,
+    principal: Principal,
+    *,
+    tenant: str,
+    limit: int = 50,
+    cursor: str | None = None,
+    offset: int | None = None,
+) -> Page[Endpoint]:
+    require(principal, Permission.READ)
+    async with ctx.db.read() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        return await store.list_endpoints(
+            conn,
+            tenant_id=owner.id,
+            cipher=ctx.cipher,
+            limit=limit,
+            cursor=cursor,
+            offset=offset,
+        )
+
+
+def spec_of(endpoint: Endpoint) -> EndpointSpec:
+    """The user-settable part of an endpoint, as a spec to patch."""
+    return EndpointSpec(
+        url=endpoint.url,
+        events=list(endpoint.events),
+        uid=endpoint.uid,
+        description=endpoint.description,
+        enabled=endpoint.enabled,
+        timeout=endpoint.timeout,
+        rate_limit=endpoint.rate_limit,
+        max_in_flight=endpoint.max_in_flight,
+        ordering=endpoint.ordering,
+        retry_schedule=endpoint.retry_schedule,
+        auth=endpoint.auth,
+        headers=dict(endpoint.headers),
+        signature=endpoint.signature,
+        secret=None,
+        generate_secret=False,
+    )
+
+
+async def update(
+    ctx: Context,
+    principal: Principal,
+    *,
+    tenant: str,
+    endpoint: str,
+    changes: dict[str, Any],
+) -> Endpoint:
+    """Apply a partial change (field name → new value, as in EndpointSpec)."""
+    require(principal, Permission.MANAGE_ENDPOINTS)
+    async with ctx.db.write() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        current = await store.get_endpoint(
+            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
+        )
+        if current is None:
+            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        if "auth" in changes and changes["auth"] is not None:
+            changes = {**changes, "auth": _keep_masked(changes["auth"], current.auth)}
+        spec = replace(spec_of(current), **changes)
+        spec = await validate_spec(conn, ctx.policy, spec, previous=current)
+        if spec.uid is not None and await store.uid_taken(
+            conn, tenant_id=owner.id, uid=spec.uid, except_id=current.id
+        ):
+            raise Conflict(f"The uid {spec.uid!r} is already taken in this tenant.")
+        updated = _apply(spec, current)
+        await store.update_endpoint(conn, updated, cipher=ctx.cipher)
+        if updated.enabled and not current.enabled:
+            updated = replace(updated, disabled_reason=None)
+    return updated
+
+
+def _keep_masked(new: EndpointAuth, old: EndpointAuth) -> EndpointAuth:
+    """A client that echoes a masked credential ("***") keeps the stored one."""
+    if new.type is not old.type:
+        return new
+    fields = {k: (old.fields.get(k, v) if v == "***" else v) for k, v in new.fields.items()}
+    return EndpointAuth(new.type, fields)
+
+
+async def put(
+    ctx: Context, principal: Principal, *, tenant: str, uid: str, spec: EndpointSpec
+) -> tuple[WithSecret, bool]:
+    """Create or replace the endpoint with this uid; True when it was created."""
+    require(principal, Permission.MANAGE_ENDPOINTS)
+    spec = replace(spec, uid=uid)
+    async with ctx.db.read() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        current = await store.get_endpoint(conn, tenant_id=owner.id, ref=uid, cipher=ctx.cipher)
+    if current is None or current.uid != uid:
+        return await create(ctx, principal, tenant=owner.id, spec=spec), True
+    changes = {
+        k: getattr(spec, k)
+        for k in EndpointSpec.__dataclass_fields__
+        if k not in ("secret", "generate_secret")
+    }
+    updated = await update(ctx, principal, tenant=owner.id, endpoint=current.id, changes=changes)
+    return WithSecret(updated, None), False
+
+
+async def delete(ctx: Context, principal: Principal, *, tenant: str, endpoint: str) -> None:
+    """Remove the endpoint; its pending deliveries end `failed` ("endpoint deleted")."""
+    require(principal, Permission.MANAGE_ENDPOINTS)
+    now = utcnow()
+    async with ctx.db.write() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        current = await store.get_endpoint(
+            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
+        )
+        if current is None:
+            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        await delivery_store.fail_pending_of_endpoint(
+            conn, current.id, reason="endpoint deleted", now=now
+        )
+        await store.soft_delete(conn, current.id, now=now)
+
+
+async def rotate_secret(
+    ctx: Context,
+    principal: Principal,
+    *,
+    tenant: str,
+    endpoint: str,
+    secret: str | None = None,
+    grace_period: int = DEFAULT_GRACE_S,
+) -> WithSecret:
+    """A new secret, shown once; the old one keeps signing beside it for `grace_period` s."""
+    require(principal, Permission.OPERATE)
+    report = ValidationReport()
+    if not 0 <= grace_period <= 30 * 86400:
+        report.add("body.grace_period", "between 0 and 2592000 seconds (30 days)", grace_period)
+    report.raise_if_any()
+    now = utcnow()
+    async with ctx.db.write() as conn:
+        owner = await resolve_tenant(conn, principal, tenant)
+        current = await store.get_endpoint(
+            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
+        )
+        if current is None:
+            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        if secret is not None:
+            try:
+                check_secret(current.signature.scheme, secret)
+            except InvalidSecret as exc:
+                raise InvalidInput(str(exc), errors=[FieldError("body.secret", str(exc))]) from exc
+        new_secret = secret or generate_secret()
+        old = await store.get_secrets(conn, current.id, cipher=ctx.cipher)
+        keep_old = old.current is not None and grace_period > 0
+        await store.set_secrets(
+            conn,
+            current.id,
+            secrets=EndpointSecrets(
+                current=new_secret,
+                previous=old.current if keep_old else None,
+                previous_expires_at=now + timedelta(seconds=grace_period) if keep_old else None,
+            ),
+            cipher=ctx.cipher,
+            now=now,
+        )
+    return WithSecret(replace(current, has_secret=True, updated_at=now), new_secret)

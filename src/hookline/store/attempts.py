@@ -1,0 +1,89 @@
+"""Queries on attempts: written in batches by workers, read by the Deliveries tab."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hookline.domain.models import Attempt, AttemptStatus, Page
+from hookline.store.paging import fetch_page
+from hookline.store.schema import attempts as t
+
+
+def _to_model(row: Row[Any]) -> Attempt:
+    return Attempt(
+        id=row.id,
+        delivery_id=row.delivery_id,
+        endpoint_id=row.endpoint_id,
+        message_id=row.message_id,
+        tenant_id=row.tenant_id,
+        event_type=row.event_type,
+        attempt_number=row.attempt_number,
+        url=row.url,
+        started_at=row.started_at,
+        duration_ms=row.duration_ms,
+        response_code=row.response_code,
+        response_body=row.response_body,
+        error_message=row.error_message,
+        status=AttemptStatus(row.status),
+        request_headers=dict(row.request_headers or {}),
+    )
+
+
+async def insert_attempts(conn: AsyncConnection, attempts: Sequence[Attempt]) -> None:
+    if not attempts:
+        return
+    await conn.execute(
+        insert(t),
+        [
+            {
+                "id": a.id,
+                "delivery_id": a.delivery_id,
+                "endpoint_id": a.endpoint_id,
+                "message_id": a.message_id,
+                "tenant_id": a.tenant_id,
+                "event_type": a.event_type,
+                "attempt_number": a.attempt_number,
+                "url": a.url,
+                "started_at": a.started_at,
+                "duration_ms": a.duration_ms,
+                "response_code": a.response_code,
+                "response_body": a.response_body,
+                "error_message": a.error_message,
+                "status": a.status.value,
+                "request_headers": a.request_headers,
+            }
+            for a in attempts
+        ],
+    )
+
+
+async def list_attempts(
+    conn: AsyncConnection,
+    *,
+    delivery_id: str,
+    limit: int,
+    cursor: str | None,
+    offset: int | None,
+) -> Page[Attempt]:
+    stmt = select(t).where(t.c.delivery_id == delivery_id)
+    return await fetch_page(
+        conn,
+        stmt,
+        t.c.id,
+        _to_model,
+        limit=limit,
+        cursor=cursor,
+        offset=offset,
+        descending=False,
+    )
+
+
+async def first_attempt(conn: AsyncConnection, delivery_id: str) -> Attempt | None:
+    stmt = select(t).where(t.c.delivery_id == delivery_id).order_by(t.c.id).limit(1)
+    row = (await conn.execute(stmt)).first()
+    return _to_model(row) if row else None

@@ -1,0 +1,141 @@
+"""Engine and transactions for SQLite (embedded) and PostgreSQL (production).
+
+`Database.read()` opens a plain transaction; `Database.write()` opens one that is
+allowed to write. On SQLite a write transaction starts with `BEGIN IMMEDIATE` and
+writers inside one process queue on a lock, so a transaction never has to upgrade its
+read lock (which SQLite refuses with "database is locked" instead of waiting).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from hookline.settings import sqlite_path
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached right now (the API answers 503)."""
+
+
+def async_url(url: str) -> str:
+    """Accept plain `sqlite:///` and `postgresql://` URLs; use the async drivers."""
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
+    for head in (
+        "postgresql://",
+        "postgres://",
+        "postgresql+psycopg://",
+        "postgresql+psycopg2://",
+    ):
+        if url.startswith(head):
+            return "postgresql+asyncpg://" + url[len(head) :]
+    return url
+
+
+def _is_outage(exc: BaseException) -> bool:
+    if isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, (InterfaceError, OperationalError)):
+        text = str(exc).lower()
+        return any(
+            s in text
+            for s in (
+                "connect",
+                "connection",
+                "closed",
+                "terminat",
+                "shutdown",
+                "refused",
+            )
+        )
+    return False
+
+
+class Database:
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = async_url(url)
+        self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "sqlite":
+            path = sqlite_path(url)
+            if path is not None:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            kwargs.update(pool_size=8, max_overflow=8, connect_args={"timeout": 30})
+        else:
+            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        if self.dialect == "sqlite":
+            _configure_sqlite(self.engine)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except Exception as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            if self._write_lock is None:
+                async with self.engine.connect() as conn, conn.begin():
+                    yield conn
+                return
+            async with self._write_lock, self.engine.connect() as conn:
+                conn = await conn.execution_options(hookline_immediate=True)
+                async with conn.begin():
+                    yield conn
+        except Exception as exc:
+            if _is_outage(exc):
+                raise StoreUnavailable(str(exc)) from exc
+            raise
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the driver: we emit BEGIN ourselves.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("hookline_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

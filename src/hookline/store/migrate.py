@@ -1,0 +1,51 @@
+"""Bring a database to the newest schema with the Alembic migrations shipped here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+from hookline.store.database import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_LOCK_ID = 0x486F6F6B  # "Hook": one migrator at a time on PostgreSQL
+
+
+def _config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Several processes may start at once; the advisory lock lets one migrate and
+        # makes the others wait, then find nothing left to do.
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+    command.upgrade(_config(connection), revision)
+
+
+def _current(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+async def upgrade(db: Database, revision: str = "head") -> None:
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_upgrade, revision)
+
+
+async def current_revision(db: Database) -> str | None:
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(_current)
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_config()).get_current_head()

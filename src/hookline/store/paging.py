@@ -1,0 +1,60 @@
+"""Keyset paging over id-ordered lists: opaque cursors, `limit`, and `offset` as a fallback."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hookline.domain.errors import FieldError, InvalidInput
+from hookline.domain.models import Page
+
+T = TypeVar("T")
+
+
+def encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raw = ""
+    if not raw or not raw.isprintable() or len(raw) > 200:
+        raise InvalidInput(
+            "The cursor is not one this server handed out.",
+            errors=[FieldError("query.cursor", "unknown cursor", cursor)],
+        )
+    return raw
+
+
+async def fetch_page(
+    conn: AsyncConnection,
+    stmt: Select[Any],
+    key: Column[Any],
+    convert: Callable[[Row[Any]], T],
+    *,
+    limit: int,
+    cursor: str | None,
+    offset: int | None,
+    descending: bool,
+) -> Page[T]:
+    """Run `stmt` ordered by `key`, starting after `cursor` (or skipping `offset` rows)."""
+    if cursor:
+        after = decode_cursor(cursor)
+        stmt = stmt.where(key < after if descending else key > after)
+    elif offset:
+        stmt = stmt.offset(offset)
+    stmt = stmt.order_by(key.desc() if descending else key.asc()).limit(limit + 1)
+    rows: Sequence[Row[Any]] = (await conn.execute(stmt)).all()
+    items = [convert(r) for r in rows[:limit]]
+    next_cursor = (
+        encode_cursor(str(getattr(rows[limit - 1], key.name))) if len(rows) > limit else None
+    )
+    return Page(items, next_cursor)

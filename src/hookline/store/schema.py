@@ -1,0 +1,183 @@
+"""The tables (SQLAlchemy Core). Migrations under `migrations/` must produce exactly this."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from hookline.store.types import JSONType, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING)
+
+ID = String(32)
+
+event_types = Table(
+    "event_types",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("schema", JSONType, nullable=True),
+    Column("archived_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("uid", String(100), nullable=True, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("meta", JSONType, nullable=False),
+    Column("max_endpoints", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+endpoints = Table(
+    "endpoints",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("uid", String(100), nullable=True),
+    Column("url", Text, nullable=False),
+    Column("description", String(100), nullable=False, server_default=""),
+    Column("events", JSONType, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("disabled_reason", Text, nullable=True),
+    Column("timeout", Integer, nullable=False),
+    Column("rate_limit", Integer, nullable=True),
+    Column("max_in_flight", Integer, nullable=True),
+    Column("ordering", String(16), nullable=False),
+    Column("retry_schedule", String(200), nullable=True),
+    Column("auth_type", String(20), nullable=False),
+    # JSON of the credential fields, sealed with the master key (see domain.encryption).
+    Column("auth_sealed", Text, nullable=True),
+    Column("headers", JSONType, nullable=False),
+    Column("signature", JSONType, nullable=False),
+    Column("secret_sealed", Text, nullable=True),
+    Column("previous_secret_sealed", Text, nullable=True),
+    Column("previous_secret_expires_at", UTCDateTime, nullable=True),
+    Column("failure_count", Integer, nullable=False, server_default="0"),
+    Column("last_failure_at", UTCDateTime, nullable=True),
+    Column("last_success_at", UTCDateTime, nullable=True),
+    Column("deleted_at", UTCDateTime, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "uid"),
+    Index(None, "tenant_id", "id"),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("event_type", String(100), nullable=False),
+    # The exact bytes every receiver gets, serialised once at publish.
+    Column("body", LargeBinary, nullable=False),
+    Column("idempotency_key", String(255), nullable=True),
+    Column("ordering_key", String(255), nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("tenant_id", "idempotency_key"),
+    Index(None, "tenant_id", "id"),
+    Index(None, "created_at"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("message_id", ID, ForeignKey("messages.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "endpoint_id",
+        ID,
+        ForeignKey("endpoints.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("tenant_id", ID, nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("ordering_key", String(255), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("attempt_count", Integer, nullable=False, server_default="0"),
+    # When the next attempt is due. While a worker holds the delivery this is the end of
+    # its lease: a lease that runs out makes the delivery due again, for any worker.
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    # Set by each claim; a result is written only by the holder of the current token.
+    Column("lease_token", String(32), nullable=True),
+    Column("last_attempt_at", UTCDateTime, nullable=True),
+    Column("last_response_code", Integer, nullable=True),
+    Column("failure_reason", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "endpoint_id", "id"),
+    Index(None, "message_id"),
+    Index(None, "created_at"),
+    # The queue: only pending rows, in due order.
+    Index(
+        "ix_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
+)
+
+attempts = Table(
+    "attempts",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "delivery_id",
+        ID,
+        ForeignKey("deliveries.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("endpoint_id", ID, nullable=False),
+    Column("message_id", ID, nullable=False),
+    Column("tenant_id", ID, nullable=False),
+    Column("event_type", String(100), nullable=False),
+    Column("attempt_number", Integer, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("duration_ms", Integer, nullable=False),
+    Column("response_code", Integer, nullable=True),
+    Column("response_body", Text, nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("request_headers", JSONType, nullable=False),
+    Index(None, "delivery_id", "id"),
+    Index(None, "endpoint_id", "started_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("tenant_id", ID, ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_used_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+)

@@ -1,0 +1,80 @@
+"""Waking idle workers when deliveries become due.
+
+Inside one process an asyncio event does it. Across processes on PostgreSQL,
+`NOTIFY hookline_due` is sent in the publishing transaction (so it is delivered only
+if that transaction commits) and every worker LISTENs on a connection of its own.
+Polling remains the fallback, so a lost notification only costs one poll interval.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+CHANNEL = "hookline_due"
+
+log = logging.getLogger(__name__)
+
+
+class Wakeup:
+    def __init__(self, *, postgres_dsn: str | None = None) -> None:
+        self._event = asyncio.Event()
+        self._dsn = postgres_dsn
+        self._listener: asyncio.Task[None] | None = None
+
+    async def announce(self, conn: AsyncConnection) -> None:
+        """Call inside a write transaction that made deliveries due."""
+        if conn.dialect.name == "postgresql":
+            await conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+    def poke(self) -> None:
+        """Call after that transaction committed: wakes workers of this process."""
+        self._event.set()
+
+    async def wait(self, timeout: float) -> bool:
+        """Sleep until poked or `timeout` seconds; True when poked."""
+        if not self._event.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._event.wait(), timeout)
+        poked = self._event.is_set()
+        self._event.clear()
+        return poked
+
+    async def start_listening(self) -> None:
+        if self._dsn and self._listener is None:
+            self._listener = asyncio.create_task(self._listen_forever(), name="hookline-listen")
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _listen_forever(self) -> None:
+        import asyncpg  # only needed on PostgreSQL
+
+        delay = 0.5
+        while True:
+            conn = None
+            try:
+                conn = await asyncpg.connect(self._dsn, timeout=10)
+                await conn.add_listener(CHANNEL, lambda *_: self._event.set())
+                delay = 0.5
+                self._event.set()  # we may have missed some while disconnected
+                while not conn.is_closed():
+                    await asyncio.sleep(5)
+                    await conn.execute("SELECT 1")  # notices a dead server
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: retry with backoff
+                log.warning("listen connection lost (%s); retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 10.0)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    with contextlib.suppress(Exception):
+                        await conn.close(timeout=2)
