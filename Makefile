@@ -1,0 +1,38 @@
+# Hookline: `make serve` runs it, `make test` tests it. Both set themselves up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+ARGS   ?=
+PYTEST_ARGS ?=
+
+.PHONY: install serve dev test lint format bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+serve: install  ## run API + dashboard + worker on 127.0.0.1:8780 (SQLite in ./hookline-data)
+	$(BIN)/hookline serve $(ARGS)
+
+dev: install  ## same, allowing http:// and loopback endpoints (development only)
+	$(BIN)/hookline serve --dev $(ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+test: install lint  ## the whole suite, on SQLite and PostgreSQL
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+format: install
+	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts

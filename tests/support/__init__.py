@@ -1,0 +1,1 @@
+"""Test helpers: real databases, a real Hookline server, real receivers."""
