@@ -24,14 +24,19 @@ class Response:
 
 
 class SendError(Exception):
-    """The request got no HTTP answer; `refused` marks the network policy's refusals."""
+    """The request got no HTTP answer; `refused` marks the network policy's refusals,
+    `timed_out` an answer that did not come within the endpoint's timeout."""
 
-    def __init__(self, message: str, *, refused: bool = False) -> None:
+    def __init__(self, message: str, *, refused: bool = False, timed_out: bool = False) -> None:
         super().__init__(message)
         self.refused = refused
+        self.timed_out = timed_out
 
 
 class HttpSender:
+    """Posts attempts. `resolver` answers for names (default: the system's, in a thread);
+    unless private targets are allowed it is wrapped in the PolicyResolver."""
+
     def __init__(
         self,
         *,
@@ -99,7 +104,7 @@ class HttpSender:
                 raise SendError(str(exc.os_error), refused=True) from exc
             raise SendError(f"DNS lookup failed: {exc.os_error}") from exc
         except TimeoutError as exc:
-            raise SendError(f"timed out after {timeout:g}s") from exc
+            raise SendError(f"timed out after {timeout:g}s", timed_out=True) from exc
         except aiohttp.ClientConnectorCertificateError as exc:
             raise SendError(f"TLS certificate error: {exc.certificate_error}") from exc
         except (aiohttp.ClientSSLError, ssl.SSLError) as exc:

@@ -2,19 +2,19 @@
 
 aiohttp connects only to addresses its resolver returns, and this resolver returns
 nothing unless every A/AAAA answer passes the policy: the address connected to is one
-checked in that same resolution, so there is no window for DNS rebinding.
+checked in that same resolution, so there is no window for DNS rebinding. aiohttp does
+not ask a resolver about IP literals, so `check_literal` judges those before sending.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Any
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
-from hookline.domain.network_policy import refusal
+from hookline.domain.network_policy import HostResolver, ip_literal, refusal
 
 REFUSED_MESSAGE = "destination refused by network policy"
 
@@ -30,6 +30,8 @@ class RefusedDestination(OSError):
 
 
 class PolicyResolver(AbstractResolver):
+    """Wraps a resolver; refuses a host outright if any one of its answers is refused."""
+
     def __init__(self, base: AbstractResolver | None = None) -> None:
         self._base = base or ThreadedResolver()
 
@@ -50,16 +52,42 @@ class PolicyResolver(AbstractResolver):
         await self._base.close()
 
 
+class HostResolverAdapter(AbstractResolver):
+    """Serves aiohttp from a domain `HostResolver` (how tests stand in for DNS)."""
+
+    def __init__(self, resolver: HostResolver) -> None:
+        self._resolver = resolver
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        results: list[ResolveResult] = []
+        for ip in await self._resolver.resolve(host):
+            ip_family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
+            if family not in (socket.AF_UNSPEC, ip_family):
+                continue
+            results.append(
+                ResolveResult(
+                    hostname=host,
+                    host=str(ip),
+                    port=port,
+                    family=ip_family,
+                    proto=0,
+                    flags=socket.AI_NUMERICHOST,
+                )
+            )
+        if not results:
+            raise OSError(f"{host} has no addresses")
+        return results
+
+    async def close(self) -> None:
+        return None
+
+
 def check_literal(host: str) -> None:
     """aiohttp skips the resolver for IP literals, so those are checked here."""
-    from hookline.domain.network_policy import ip_literal
-
     ip = ip_literal(host)
     if ip is not None:
         rule = refusal(ip)
         if rule is not None:
             raise RefusedDestination(host, str(ip), rule)
-
-
-def describe(exc: BaseException) -> Any:
-    return getattr(exc, "os_error", None) or exc.__cause__ or exc
