@@ -9,9 +9,8 @@ from hookline import __version__
 from hookline.domain.models import AuthType, Endpoint
 from hookline.domain.signing import (
     HMAC_SHA256_HEX,
-    secret_key,
-    sign_hex,
-    signature_header,
+    hex_signature,
+    standard_signature_header,
 )
 
 USER_AGENT = f"Hookline/{__version__}"
@@ -30,7 +29,9 @@ def request_headers(
 ) -> dict[str, str]:
     """Headers in the order a receiver reads them (DESIGN §2).
 
-    `secrets` are the active signing secrets, newest first; empty means unsigned.
+    `secrets` are the active signing secrets, newest first; empty means unsigned. The
+    Standard Webhooks schemes sign with each of them (`v1` for `whsec_`, `v1a` for
+    `whsk_`); the hex scheme has room for one value and signs with the newest.
     Custom headers come first so nothing below can be overridden by them.
     """
     headers: dict[str, str] = dict(endpoint.headers)
@@ -40,14 +41,16 @@ def request_headers(
     headers["webhook-id"] = message_id
     headers["webhook-timestamp"] = str(timestamp)
     sig = endpoint.signature
-    if secrets:
-        if sig.scheme == HMAC_SHA256_HEX:
-            headers[sig.header or DEFAULT_HEX_HEADER] = (sig.prefix or "") + sign_hex(
-                secrets[0], body
-            )
-        else:
-            keys = [secret_key(s) for s in secrets]
-            headers["webhook-signature"] = signature_header(keys, message_id, timestamp, body)
+    # A secret that cannot sign in this scheme (possible only right after a change of
+    # scheme) is skipped rather than failing the attempt; the API refuses such changes.
+    if sig.scheme == HMAC_SHA256_HEX:
+        digest = hex_signature(secrets, body)
+        if digest is not None:
+            headers[sig.header or DEFAULT_HEX_HEADER] = (sig.prefix or "") + digest
+    else:
+        value = standard_signature_header(secrets, message_id, timestamp, body)
+        if value is not None:
+            headers["webhook-signature"] = value
     if sig.event_header:
         headers[sig.event_header] = event_type
     return headers
