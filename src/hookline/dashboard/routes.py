@@ -1,32 +1,38 @@
-"""The dashboard's routes. For now a landing page that points to the API and its docs."""
+"""The dashboard at /ui: every page's router, and the static files (CSS, htmx).
+
+`hookline.app` includes `router`; the pages live in `auth` (sign-in, sign-out, portal
+links) and `pages/*` (one module per resource).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from starlette.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, HTTPException
+from starlette.responses import FileResponse, RedirectResponse
 
-from hookline import __version__
+from hookline.dashboard import auth
+from hookline.dashboard.pages import deliveries, endpoints, event_types, messages, tenants
+from hookline.dashboard.rendering import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
+for module in (auth, tenants, endpoints, deliveries, messages, event_types):
+    router.include_router(module.router)
 
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Hookline</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>body{{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;
-color:#1b1b1b}}a{{color:#0b57d0}}code{{background:#f1f3f4;padding:0 .25rem}}</style></head>
-<body><main><h1>Hookline {version}</h1>
-<p>The delivery dashboard is not built yet. Everything it will show is available
-through the API today:</p>
-<ul><li><a href="/docs">Interactive API documentation</a></li>
-<li><a href="/openapi.json">OpenAPI document</a></li>
-<li><code>GET /v1/tenants/{{tenant}}/endpoints/{{endpoint}}/deliveries</code>:
-the Deliveries tab</li></ul>
-</main></body></html>"""
+# Only the files shipped in the package are served, by name: no paths from the request.
+_STATIC = {p.name: p for p in STATIC_DIR.iterdir() if p.is_file() and p.suffix in (".css", ".js")}
+_MEDIA = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
 
 
-@router.get("/ui")
-async def ui_home() -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(version=__version__))
+@router.get("/ui/static/{name}")
+async def static_file(name: str) -> FileResponse:
+    found = _STATIC.get(name)
+    if found is None:
+        raise HTTPException(status_code=404, detail="No such file.")
+    # htmx's file name carries its version; the stylesheet's URL carries Hookline's.
+    return FileResponse(
+        found,
+        media_type=_MEDIA[found.suffix],
+        headers={"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @router.get("/")

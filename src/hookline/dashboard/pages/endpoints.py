@@ -1,0 +1,498 @@
+"""An endpoint: overview (health, charts, settings), its actions, the Deliveries tab,
+and the create and edit forms.
+
+Actions answer htmx with the fragment that shows their outcome in place; without
+JavaScript the same POST answers with the whole page, outcome included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import FormData
+from starlette.responses import RedirectResponse, Response
+
+from hookline.dashboard import charts
+from hookline.dashboard.auth import FormDep, SessionDep
+from hookline.dashboard.rendering import PageRoute, context_of, is_htmx, path, render
+from hookline.domain.clock import utcnow
+from hookline.domain.errors import Conflict, InvalidInput, RefusedTarget
+from hookline.domain.models import DeliveryStatus, Endpoint, EventType, Tenant
+from hookline.domain.retry import format_schedule
+from hookline.services import (
+    deliveries,
+    endpoints,
+    event_types,
+    recovery,
+    stats,
+    tenants,
+    testing,
+)
+from hookline.services.access import Permission, require
+from hookline.services.endpoint_rules import EndpointSpec
+from hookline.services.sessions import Session
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+
+PAGE_SIZE = 50
+GRACE_CHOICES = (0, 3600, 86400)
+NOTICES = {
+    "saved": "Changes saved.",
+    "enabled": "Endpoint enabled. Recover what failed while it was disabled below.",
+    "disabled": "Endpoint disabled: new messages will wait as failed deliveries.",
+}
+
+
+def _base(tenant: Tenant, endpoint: Endpoint) -> str:
+    return path("tenants", tenant.id, "endpoints", endpoint.id)
+
+
+async def _load(
+    request: Request, session: Session, tenant: str, endpoint: str
+) -> tuple[Tenant, Endpoint]:
+    ctx, who = context_of(request), session.principal
+    owner = await tenants.get(ctx, who, tenant)
+    found = await endpoints.get(ctx, who, tenant=owner.id, endpoint=endpoint)
+    return owner, found
+
+
+async def _overview(
+    request: Request,
+    session: Session,
+    owner: Tenant,
+    endpoint: Endpoint,
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> Response:
+    ctx = context_of(request)
+    figures = await stats.endpoint_stats(
+        ctx, session.principal, tenant=owner.id, endpoint=endpoint.id
+    )
+    schedule = (
+        format_schedule(endpoint.retry_schedule)
+        if endpoint.retry_schedule is not None
+        else f"{format_schedule(ctx.policy.retry.steps)} (the deployment's)"
+    )
+    values: dict[str, Any] = {
+        "outcome": None,
+        "rotated_secret": None,
+        "rotated_note": None,
+        "created_secret": None,
+        "recovered": None,
+        "since": None,
+        "notice": None,
+        **extra,
+    }
+    return render(
+        request,
+        "endpoint.html",
+        session=session,
+        status=status,
+        tenant=owner,
+        endpoint=endpoint,
+        base=_base(owner, endpoint),
+        stats=figures,
+        charts={
+            "attempts": charts.attempts_chart(figures),
+            "rate": charts.success_rate_chart(figures),
+            "latency": charts.latency_chart(figures),
+        },
+        retry_schedule=schedule,
+        recover_default=utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(days=1),
+        **values,
+    )
+
+
+async def _result(
+    request: Request,
+    session: Session,
+    owner: Tenant,
+    endpoint: Endpoint,
+    fragment: str,
+    **values: Any,
+) -> Response:
+    """The fragment for htmx, the whole page with the outcome in place otherwise."""
+    if is_htmx(request):
+        return render(request, fragment, session=session, tenant=owner, endpoint=endpoint, **values)
+    return await _overview(request, session, owner, endpoint, **values)
+
+
+# -- overview and actions --------------------------------------------------------------
+
+
+@router.get("/ui/tenants/{tenant}/endpoints/new")
+async def new_form(tenant: str, request: Request, session: SessionDep) -> Response:
+    require(session.principal, Permission.MANAGE_ENDPOINTS)
+    owner = await tenants.get(context_of(request), session.principal, tenant)
+    return await _form_page(request, session, owner, None, FormValues())
+
+
+@router.get("/ui/tenants/{tenant}/endpoints/{endpoint}")
+async def overview(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, notice: str | None = None
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    return await _overview(request, session, owner, found, notice=NOTICES.get(notice or ""))
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/test")
+async def send_test(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, _: FormDep
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    outcome = await testing.send_test(
+        context_of(request), session.principal, tenant=owner.id, endpoint=found.id, wait=True
+    )
+    return await _result(request, session, owner, found, "_test_result.html", outcome=outcome)
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/rotate-secret")
+async def rotate_secret(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    grace = _int(form.get("grace_period"), default=86400)
+    if grace not in GRACE_CHOICES:
+        raise InvalidInput("Choose how long the old secret keeps signing from the list.")
+    rotated = await endpoints.rotate_secret(
+        context_of(request),
+        session.principal,
+        tenant=owner.id,
+        endpoint=found.id,
+        grace_period=grace,
+    )
+    until = rotated.endpoint.updated_at + timedelta(seconds=grace)
+    note = (
+        f"The old secret keeps signing beside it until {_clock(until)}."
+        if grace
+        else "The old secret no longer signs."
+    )
+    return await _result(
+        request,
+        session,
+        owner,
+        rotated.endpoint,
+        "_secret_result.html",
+        secret=rotated.secret,
+        secret_title="New secret",
+        secret_note=note,
+        rotated_secret=rotated.secret,
+        rotated_note=note,
+    )
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/recover")
+async def recover(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    since = parse_time(form.get("since"))
+    if since is None:
+        raise InvalidInput("Give the time to recover from, as YYYY-MM-DDTHH:MM (UTC).")
+    count = await recovery.recover(
+        context_of(request), session.principal, tenant=owner.id, endpoint=found.id, since=since
+    )
+    return await _result(
+        request, session, owner, found, "_recover_result.html", recovered=count, since=since
+    )
+
+
+async def _set_enabled(
+    request: Request, session: Session, tenant: str, endpoint: str, enabled: bool
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    await endpoints.update(
+        context_of(request),
+        session.principal,
+        tenant=owner.id,
+        endpoint=found.id,
+        changes={"enabled": enabled},
+    )
+    notice = "enabled" if enabled else "disabled"
+    return RedirectResponse(
+        path("tenants", owner.id, "endpoints", found.id, notice=notice), status_code=303
+    )
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/enable")
+async def enable(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, _: FormDep
+) -> Response:
+    return await _set_enabled(request, session, tenant, endpoint, True)
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/disable")
+async def disable(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, _: FormDep
+) -> Response:
+    return await _set_enabled(request, session, tenant, endpoint, False)
+
+
+# -- the Deliveries tab ----------------------------------------------------------------
+
+
+def parse_time(value: object) -> datetime | None:
+    """A `datetime-local` value (or any ISO 8601 time), taken as UTC; None if blank or bad."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _clock(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@router.get("/ui/tenants/{tenant}/endpoints/{endpoint}/deliveries")
+async def delivery_list(
+    tenant: str,
+    endpoint: str,
+    request: Request,
+    session: SessionDep,
+    status: str | None = None,
+    event_type: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    cursor: str | None = None,
+) -> Response:
+    ctx, who = context_of(request), session.principal
+    owner, found = await _load(request, session, tenant, endpoint)
+    errors: dict[str, str] = {}
+    wanted_status = None
+    if status:
+        try:
+            wanted_status = DeliveryStatus(status)
+        except ValueError:
+            errors["Status"] = f"{status!r} is not a delivery status"
+    since_at, until_at = parse_time(since), parse_time(until)
+    if since and since_at is None:
+        errors["Since"] = "not a time (YYYY-MM-DDTHH:MM)"
+    if until and until_at is None:
+        errors["Until"] = "not a time (YYYY-MM-DDTHH:MM)"
+    event_type = (event_type or "").strip() or None
+    filters = {"status": status, "event_type": event_type, "since": since, "until": until}
+    page = None
+    if not errors:
+        page = await deliveries.list_for_endpoint(
+            ctx,
+            who,
+            tenant=owner.id,
+            endpoint=found.id,
+            status=wanted_status,
+            event_type=event_type,
+            since=since_at,
+            until=until_at,
+            limit=PAGE_SIZE,
+            cursor=cursor,
+        )
+    catalogue = await event_types.list_(ctx, who, include_archived=True, limit=500)
+    parts = ("tenants", owner.id, "endpoints", found.id, "deliveries")
+    return render(
+        request,
+        "deliveries.html",
+        session=session,
+        status=422 if errors else 200,
+        tenant=owner,
+        endpoint=found,
+        base=_base(owner, found),
+        page=page,
+        filters=filters,
+        errors=errors,
+        statuses=[s.value for s in DeliveryStatus],
+        event_type_names=[e.name for e in catalogue.items],
+        cursor=cursor,
+        first_url=path(*parts, **filters),
+        next_url=path(*parts, **filters, cursor=page.next_cursor)
+        if page and page.next_cursor
+        else None,
+    )
+
+
+# -- create and edit -------------------------------------------------------------------
+
+
+@dataclass
+class FormValues:
+    """What the endpoint form shows, as text, so a refused form comes back as typed."""
+
+    url: str = ""
+    description: str = ""
+    events: list[str] = field(default_factory=list)
+    patterns: str = ""
+    timeout: str = "30"
+    rate_limit: str = ""
+    uid: str = ""
+
+    @classmethod
+    def posted(cls, form: FormData) -> FormValues:
+        def text(name: str) -> str:
+            value = form.get(name)
+            return value.strip() if isinstance(value, str) else ""
+
+        return cls(
+            url=text("url"),
+            description=text("description"),
+            events=[v for v in form.getlist("events") if isinstance(v, str)],
+            patterns=text("patterns"),
+            timeout=text("timeout"),
+            rate_limit=text("rate_limit"),
+            uid=text("uid"),
+        )
+
+    @classmethod
+    def of(cls, endpoint: Endpoint, catalogue: list[EventType]) -> FormValues:
+        known = {e.name for e in catalogue}
+        return cls(
+            url=endpoint.url,
+            description=endpoint.description,
+            events=[e for e in endpoint.events if e in known],
+            patterns=", ".join(e for e in endpoint.events if e not in known),
+            timeout=str(endpoint.timeout),
+            rate_limit="" if endpoint.rate_limit is None else str(endpoint.rate_limit),
+            uid=endpoint.uid or "",
+        )
+
+    def changes(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """The fields as an endpoint change, and what could not even be read."""
+        errors: dict[str, list[str]] = {}
+        events = list(self.events) + [p.strip() for p in self.patterns.split(",") if p.strip()]
+        timeout = _int(self.timeout)
+        if timeout is None:
+            errors["timeout"] = ["a whole number of seconds"]
+        rate_limit = None
+        if self.rate_limit:
+            rate_limit = _int(self.rate_limit)
+            if rate_limit is None:
+                errors["rate_limit"] = ["a whole number, or empty for none"]
+        changes: dict[str, Any] = {
+            "url": self.url,
+            "description": self.description,
+            "events": events,
+            "timeout": timeout,
+            "rate_limit": rate_limit,
+            "uid": self.uid or None,
+        }
+        return changes, errors
+
+
+def _int(value: object, default: int | None = None) -> int | None:
+    if value is None or value == "":
+        return default
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _field_errors(exc: InvalidInput | RefusedTarget | Conflict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if isinstance(exc, RefusedTarget):
+        errors["url"] = [exc.detail]
+        return errors
+    for err in exc.errors:
+        name = err.location.removeprefix("body.").split(".")[0]
+        if name not in FormValues.__dataclass_fields__:
+            name = "_"
+        errors.setdefault(name, []).append(err.message)
+    if not exc.errors:
+        errors["_"] = [exc.detail]
+    return errors
+
+
+async def _catalogue(request: Request, session: Session) -> list[EventType]:
+    page = await event_types.list_(context_of(request), session.principal, limit=500)
+    return page.items
+
+
+async def _form_page(
+    request: Request,
+    session: Session,
+    owner: Tenant,
+    endpoint: Endpoint | None,
+    values: FormValues,
+    *,
+    errors: dict[str, list[str]] | None = None,
+    status: int = 200,
+) -> Response:
+    action = (
+        path("tenants", owner.id, "endpoints", endpoint.id, "edit")
+        if endpoint
+        else path("tenants", owner.id, "endpoints")
+    )
+    cancel = _base(owner, endpoint) if endpoint else path("tenants", owner.id)
+    return render(
+        request,
+        "endpoint_form.html",
+        session=session,
+        status=status,
+        tenant=owner,
+        endpoint=endpoint,
+        values=values,
+        catalogue=await _catalogue(request, session),
+        errors=errors or {},
+        action=action,
+        cancel_url=cancel,
+    )
+
+
+@router.post("/ui/tenants/{tenant}/endpoints")
+async def create(tenant: str, request: Request, session: SessionDep, form: FormDep) -> Response:
+    ctx = context_of(request)
+    owner = await tenants.get(ctx, session.principal, tenant)
+    values = FormValues.posted(form)
+    changes, errors = values.changes()
+    if errors:
+        return await _form_page(request, session, owner, None, values, errors=errors, status=422)
+    try:
+        created = await endpoints.create(
+            ctx, session.principal, tenant=owner.id, spec=EndpointSpec(**changes)
+        )
+    except (InvalidInput, RefusedTarget, Conflict) as exc:
+        return await _form_page(
+            request, session, owner, None, values, errors=_field_errors(exc), status=422
+        )
+    # Shown here, once: the secret is never shown again.
+    return await _overview(
+        request, session, owner, created.endpoint, status=201, created_secret=created.secret
+    )
+
+
+@router.get("/ui/tenants/{tenant}/endpoints/{endpoint}/edit")
+async def edit_form(tenant: str, endpoint: str, request: Request, session: SessionDep) -> Response:
+    require(session.principal, Permission.MANAGE_ENDPOINTS)
+    owner, found = await _load(request, session, tenant, endpoint)
+    values = FormValues.of(found, await _catalogue(request, session))
+    return await _form_page(request, session, owner, found, values)
+
+
+@router.post("/ui/tenants/{tenant}/endpoints/{endpoint}/edit")
+async def edit(
+    tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
+) -> Response:
+    owner, found = await _load(request, session, tenant, endpoint)
+    values = FormValues.posted(form)
+    changes, errors = values.changes()
+    if errors:
+        return await _form_page(request, session, owner, found, values, errors=errors, status=422)
+    try:
+        await endpoints.update(
+            context_of(request),
+            session.principal,
+            tenant=owner.id,
+            endpoint=found.id,
+            changes=changes,
+        )
+    except (InvalidInput, RefusedTarget, Conflict) as exc:
+        return await _form_page(
+            request, session, owner, found, values, errors=_field_errors(exc), status=422
+        )
+    return RedirectResponse(
+        path("tenants", owner.id, "endpoints", found.id, notice="saved"), status_code=303
+    )
