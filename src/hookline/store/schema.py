@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -80,6 +81,9 @@ endpoints = Table(
     Column("failure_count", Integer, nullable=False, server_default="0"),
     Column("last_failure_at", UTCDateTime, nullable=True),
     Column("last_success_at", UTCDateTime, nullable=True),
+    # Start of the current run of failures (cleared by a success): HOOKLINE_DISABLE_AFTER
+    # counts from here.
+    Column("failing_since", UTCDateTime, nullable=True),
     Column("deleted_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -117,6 +121,9 @@ deliveries = Table(
     Column("tenant_id", ID, nullable=False),
     Column("event_type", String(100), nullable=False),
     Column("ordering_key", String(255), nullable=True),
+    # Set only for endpoints with `ordering: fifo`: the ordering key ('' when none was
+    # given). Deliveries sharing (endpoint, fifo_key) go one at a time, oldest first.
+    Column("fifo_key", String(255), nullable=True),
     Column("status", String(16), nullable=False),
     Column("attempt_count", Integer, nullable=False, server_default="0"),
     # When the next attempt is due. While a worker holds the delivery this is the end of
@@ -139,6 +146,29 @@ deliveries = Table(
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
     ),
+    # The head of each FIFO key: the oldest pending delivery of (endpoint, fifo_key).
+    Index(
+        "ix_deliveries_fifo_head",
+        "endpoint_id",
+        "fifo_key",
+        "id",
+        sqlite_where=text("status = 'pending' AND fifo_key IS NOT NULL"),
+        postgresql_where=text("status = 'pending' AND fifo_key IS NOT NULL"),
+    ),
+)
+
+# Rate limits shared by every worker: the earliest time (epoch seconds) the endpoint's
+# next attempt may start. Reserving a slot moves it on by 1/rate in one UPDATE.
+rate_slots = Table(
+    "rate_slots",
+    metadata,
+    Column(
+        "endpoint_id",
+        ID,
+        ForeignKey("endpoints.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("next_slot", Float, nullable=False),
 )
 
 attempts = Table(

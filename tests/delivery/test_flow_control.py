@@ -1,0 +1,102 @@
+"""Flow control: isolation, rate limits across workers, back-pressure, Retry-After."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import web
+
+ADMIN = "flow-control-test-admin-key-0123456789"
+
+
+def _max_per_window(times: list[float], window: float = 1.0) -> int:
+    times = sorted(times)
+    best, j = 0, 0
+    for i, t in enumerate(times):
+        while t - times[j] >= window:
+            j += 1
+        best = max(best, i - j + 1)
+    return best
+
+
+async def test_rate_limit_holds_across_two_workers(start, receivers):
+    first = await start(admin_key=ADMIN)
+    await start(admin_key=ADMIN)  # a second API + worker on the same database
+    rx = await receivers()
+    await first.event_type("tick")
+    tenant = (await first.tenant())["id"]
+    await first.endpoint(tenant, rx.url, ["tick"], rate_limit=20)
+    for i in range(70):
+        await first.publish(tenant, "tick", {"i": i})
+    await rx.wait_for(70, timeout=30)
+    assert _max_per_window([r.at for r in rx.requests]) <= 22  # 20/s + 10 %
+    # ...and it was not simply slow: 70 messages at 20/s take about 3.5 s.
+    span = rx.requests[-1].at - rx.requests[0].at
+    assert 2.8 < span < 8
+
+
+async def test_a_hanging_endpoint_does_not_hold_back_a_healthy_one(start, receivers):
+    hl = await start(shutdown_grace=1)
+    hanging = await receivers(delay=60)  # answers long after its 20 s timeout
+    healthy = await receivers()
+    await hl.event_type("order.placed")
+    tenant = (await hl.tenant())["id"]
+    stuck = await hl.endpoint(tenant, hanging.url, ["order.placed"], timeout=20)
+    await hl.endpoint(tenant, healthy.url, ["order.placed"])
+    for i in range(300):
+        await hl.publish(tenant, "order.placed", {"i": i})
+    published = time.monotonic()
+    await healthy.wait_for(300, timeout=30)
+    # Delivered as fast as they were published, not held back...
+    assert healthy.requests[-1].at - published < 3
+    # ...while every attempt at the hanging endpoint is still waiting for its answer,
+    assert 1 <= len(hanging.requests) <= 10  # and it holds only its own share (the cap).
+    page = await hl.call(
+        "GET", f"/v1/tenants/{tenant}/endpoints/{stuck['id']}/deliveries?limit=500", 200
+    )
+    assert {d["status"] for d in page["data"]} == {"pending"}
+    assert all(d["attempt_count"] == 0 for d in page["data"])
+
+
+async def test_429_answers_shrink_concurrency_and_success_grows_it_back(start, receivers):
+    schedule = "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms"
+    hl = await start(with_worker=False, admin_key=ADMIN, retry_schedule=schedule)
+    in_flight = 0
+    samples: list[tuple[int, int]] = []  # (request index, in flight when it arrived)
+
+    async def handler(_req):
+        nonlocal in_flight
+        index = len(samples)
+        in_flight += 1
+        samples.append((index, in_flight))
+        await asyncio.sleep(0.05)
+        in_flight -= 1
+        return web.Response(status=429 if index < 40 else 200)
+
+    rx = await receivers(handler=handler)
+    await hl.event_type("tick")
+    tenant = (await hl.tenant())["id"]
+    await hl.endpoint(tenant, rx.url, ["tick"], max_in_flight=10)
+    ids = [(await hl.publish(tenant, "tick", {"i": i}))["id"] for i in range(40)]
+    await start(admin_key=ADMIN, retry_schedule=schedule)  # a worker finds the backlog
+    await rx.wait_for_messages(set(ids), timeout=30)
+    await rx.wait_until(lambda reqs: len(reqs) >= 80, 30, "80 requests")
+    early = max(n for i, n in samples if i < 10)
+    squeezed = max(n for i, n in samples if 25 <= i < 40)
+    assert early >= 5  # starts at the cap
+    assert squeezed <= 2  # 429s halved it down to 1
+    # Successes grow it again.
+    later = [n for i, n in samples if i >= 60]
+    assert max(later) > squeezed or len(later) < 5
+
+
+async def test_retry_after_is_honoured_up_to_the_last_step(start, receivers):
+    hl = await start(retry_schedule="200ms,5s")
+    rx = await receivers(statuses=[429, 200], headers={"Retry-After": "2"})
+    await hl.event_type("tick")
+    tenant = (await hl.tenant())["id"]
+    await hl.endpoint(tenant, rx.url, ["tick"])
+    await hl.publish(tenant, "tick", {})
+    first, second = await rx.wait_for(2, timeout=15)
+    assert 1.5 <= second.at - first.at <= 4.5  # not the 200 ms of the schedule
