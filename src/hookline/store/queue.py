@@ -1,0 +1,247 @@
+"""The queue: claiming due deliveries under a lease, renewing and releasing leases, and
+writing attempt results back, fenced by the lease token.
+
+A pending delivery is due when `next_attempt_at <= now`. Claiming sets a fresh
+`lease_token` and pushes `next_attempt_at` to the end of the lease, so the row is not
+due for anyone else until the lease runs out; a worker that dies simply lets it run
+out. Results are written only where the token still matches (fencing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, func, literal_column, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from hookline.domain.models import DeliveryStatus
+from hookline.store.deliveries import IS_PENDING
+from hookline.store.schema import deliveries as t
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: str
+    message_id: str
+    endpoint_id: str
+    tenant_id: str
+    event_type: str
+    attempt_count: int
+    lease_token: str
+    created_at: datetime
+
+
+async def claim_due(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    token: str,
+    limit: int,
+    skip_endpoints: Sequence[str] = (),
+) -> list[Claimed]:
+    """Claim up to `limit` due deliveries for one lease.
+
+    Why this is safe with many workers: on PostgreSQL the CTE locks the rows it picks
+    with FOR UPDATE SKIP LOCKED, so two concurrent claims never pick the same row (each
+    skips what the other has locked) and neither waits for the other. The UPDATE then
+    moves `next_attempt_at` to the end of the lease and sets a fresh token, so once
+    committed the row is no longer due for anyone until the lease runs out. On SQLite
+    the statement runs in a write transaction (BEGIN IMMEDIATE), which already excludes
+    every other writer. `skip_endpoints` lets a worker leave alone endpoints whose
+    share it already holds.
+
+    FIFO: a delivery with a `fifo_key` is claimable only while no older delivery of the
+    same (endpoint, key) is pending. The head stays pending while in flight and while
+    waiting for a retry, so its successors wait until it is delivered or final; and
+    because the head is already pending when a successor is looked at, no two claims
+    can both see a successor as the head.
+    """
+    head = t.alias("head")
+    older_pending = (
+        select(head.c.id)
+        .where(
+            head.c.endpoint_id == t.c.endpoint_id,
+            head.c.fifo_key == t.c.fifo_key,
+            head.c.fifo_key.is_not(None),
+            head.c.status == literal_column("'pending'"),
+            head.c.id < t.c.id,
+        )
+        .exists()
+    )
+    due = (
+        select(t.c.id)
+        .where(IS_PENDING, t.c.next_attempt_at <= now)
+        .where(or_(t.c.fifo_key.is_(None), ~older_pending))
+        .order_by(t.c.next_attempt_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if skip_endpoints:
+        due = due.where(t.c.endpoint_id.not_in(list(skip_endpoints)))
+    picked = due.cte("due")
+    stmt = (
+        update(t)
+        .where(t.c.id == picked.c.id)
+        .values(lease_token=token, next_attempt_at=lease_until)
+        .returning(
+            t.c.id,
+            t.c.message_id,
+            t.c.endpoint_id,
+            t.c.tenant_id,
+            t.c.event_type,
+            t.c.attempt_count,
+            t.c.created_at,
+        )
+    )
+    rows = (await conn.execute(stmt)).all()
+    return [
+        Claimed(
+            id=r.id,
+            message_id=r.message_id,
+            endpoint_id=r.endpoint_id,
+            tenant_id=r.tenant_id,
+            event_type=r.event_type,
+            attempt_count=r.attempt_count,
+            lease_token=token,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+async def renew_leases(conn: AsyncConnection, *, tokens: Sequence[str], until: datetime) -> int:
+    """Extend every lease still held under these tokens (fenced by the token)."""
+    if not tokens:
+        return 0
+    stmt = (
+        update(t).where(t.c.lease_token.in_(list(tokens)), IS_PENDING).values(next_attempt_at=until)
+    )
+    result = await conn.execute(stmt)
+    return int(result.rowcount or 0)
+
+
+async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]], *, now: datetime) -> None:
+    """Give deliveries back to the queue, due at once (id, token pairs; fenced)."""
+    if not held:
+        return
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
+        .values(lease_token=None, next_attempt_at=now)
+    )
+    await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What one attempt did to its delivery."""
+
+    delivery_id: str
+    lease_token: str
+    status: DeliveryStatus
+    next_attempt_at: datetime | None
+    attempted_at: datetime
+    response_code: int | None
+    failure_reason: str | None
+
+
+async def record_outcomes(
+    conn: AsyncConnection, outcomes: Sequence[Outcome], *, now: datetime
+) -> None:
+    """Write attempt results onto their deliveries.
+
+    Fencing: each row is updated only while it still carries the lease token of the
+    claim that made the attempt. A worker whose lease ran out (and whose delivery was
+    claimed again) therefore cannot overwrite the newer claim's state.
+    """
+    if not outcomes:
+        return
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
+        .values(
+            status=bindparam("b_status"),
+            attempt_count=t.c.attempt_count + 1,
+            next_attempt_at=bindparam("b_next"),
+            lease_token=None,
+            last_attempt_at=bindparam("b_at"),
+            last_response_code=bindparam("b_code"),
+            failure_reason=bindparam("b_reason"),
+            updated_at=now,
+        )
+    )
+    await conn.execute(
+        stmt,
+        [
+            {
+                "b_id": o.delivery_id,
+                "b_token": o.lease_token,
+                "b_status": o.status.value,
+                "b_next": o.next_attempt_at,
+                "b_at": o.attempted_at,
+                "b_code": o.response_code,
+                "b_reason": o.failure_reason,
+            }
+            for o in outcomes
+        ],
+    )
+
+
+async def finish_without_attempt(
+    conn: AsyncConnection,
+    held: Sequence[tuple[str, str]],
+    *,
+    status: DeliveryStatus,
+    reason: str,
+    now: datetime,
+) -> None:
+    """Make claimed deliveries final without sending (endpoint deleted or disabled meanwhile)."""
+    if not held:
+        return
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
+        .values(
+            status=status.value,
+            next_attempt_at=None,
+            lease_token=None,
+            failure_reason=reason,
+            updated_at=now,
+        )
+    )
+    await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
+
+
+async def next_due_at(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending delivery becomes due (for the worker's sleep)."""
+    stmt = select(t.c.next_attempt_at).where(IS_PENDING).order_by(t.c.next_attempt_at).limit(1)
+    value: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStats:
+    pending: int
+    due: int
+    oldest_due_at: datetime | None
+
+
+async def queue_stats(conn: AsyncConnection, *, now: datetime) -> QueueStats:
+    """Sizes of the queue for /metrics, served by the partial index on pending rows."""
+    pending = await conn.execute(select(func.count()).select_from(t).where(IS_PENDING))
+    due_now = and_(IS_PENDING, t.c.next_attempt_at <= now)
+    due = await conn.execute(select(func.count()).select_from(t).where(due_now))
+    oldest = await conn.execute(
+        select(t.c.next_attempt_at).where(due_now).order_by(t.c.next_attempt_at).limit(1)
+    )
+    return QueueStats(int(pending.scalar_one()), int(due.scalar_one()), oldest.scalar_one_or_none())
+
+
+async def existing_ids(conn: AsyncConnection, ids: Sequence[str]) -> set[str]:
+    if not ids:
+        return set()
+    rows = await conn.execute(select(t.c.id).where(t.c.id.in_(list(set(ids)))))
+    return {r.id for r in rows}
