@@ -13,6 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	scripts/ensure-chromium.sh || echo "warning: no Chromium; the dashboard's browser tests cannot run" >&2
 	touch $@
 
 serve: install  ## run API + dashboard + worker on 127.0.0.1:8780 (SQLite in ./hookline-data)

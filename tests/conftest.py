@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from support.databases import ENGINES, PostgresTemplates, sqlite_url
-from support.harness import Hookline, start_hookline, test_settings
+from support.harness import Hookline, settings_for, start_hookline
 from support.receiver import Receiver
 
 _templates = PostgresTemplates()
@@ -39,14 +39,28 @@ async def start(db_url: str) -> AsyncIterator[StartHookline]:
     """Start Hookline on this test's database, with settings overridden as given."""
     started: list[Hookline] = []
 
-    async def _start(*, with_worker: bool = True, **overrides: Any) -> Hookline:
-        hl = await start_hookline(test_settings(db_url, **overrides), with_worker=with_worker)
+    async def _start(
+        *, with_worker: bool = True, resolver: Any = None, **overrides: Any
+    ) -> Hookline:
+        hl = await start_hookline(
+            settings_for(db_url, **overrides), with_worker=with_worker, resolver=resolver
+        )
         started.append(hl)
         return hl
 
     yield _start
     for hl in reversed(started):
         await hl.stop()
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database, for tests of what only PostgreSQL does."""
+    url = await _templates.create()
+    try:
+        yield url
+    finally:
+        await _templates.drop(url)
 
 
 @pytest.fixture

@@ -11,21 +11,28 @@ import logging
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-
-from hookline.api.app import create_app
-from hookline.dashboard import routes as dashboard
 from hookline.delivery.http_client import HttpSender
+from hookline.delivery.recorder import HealthPolicy
+from hookline.delivery.resolver import HostResolverAdapter
 from hookline.delivery.worker import Worker, WorkerConfig
+from hookline.domain import api_keys as api_key_format
 from hookline.domain.encryption import Cipher, new_master_key, parse_master_key
+from hookline.domain.network_policy import HostResolver
+from hookline.domain.operational import OperationalTarget
 from hookline.domain.retry import RetryPolicy
-from hookline.services import api_keys, event_types
+from hookline.services import api_keys, event_types, operational, sessions
 from hookline.services.context import Context, Policy
+from hookline.services.targets import SystemResolver
 from hookline.settings import Settings
 from hookline.store import migrate
 from hookline.store.database import Database
 from hookline.store.wakeup import Wakeup
+
+if TYPE_CHECKING:  # the web stack is imported only by processes that serve it
+    from fastapi import FastAPI
 
 log = logging.getLogger("hookline")
 
@@ -36,15 +43,16 @@ class ConfigurationError(Exception):
     pass
 
 
-def load_cipher(settings: Settings) -> Cipher:
-    """The master key from HOOKLINE_SECRET_KEY or, embedded, from the data directory.
+def load_master_keys(settings: Settings) -> list[bytes]:
+    """The master keys, primary first: HOOKLINE_SECRET_KEY (or, embedded, a key file in
+    the data directory) and HOOKLINE_PREVIOUS_SECRET_KEYS.
 
     Embedded (SQLite) mode generates the key file on first start (mode 0600). With
     PostgreSQL every process must share one key, so it has to be configured.
     """
     old = [parse_master_key(k) for k in settings.previous_secret_keys.split(",") if k.strip()]
     if settings.secret_key:
-        return Cipher([parse_master_key(settings.secret_key), *old])
+        return [parse_master_key(settings.secret_key), *old]
     if not settings.is_sqlite:
         raise ConfigurationError(
             "HOOKLINE_SECRET_KEY is required with PostgreSQL (every process must share it); "
@@ -57,16 +65,35 @@ def load_cipher(settings: Settings) -> Cipher:
         with os.fdopen(fd, "w") as fh:
             fh.write(new_master_key() + "\n")
         log.info("generated a master key in %s", path)
-    return Cipher([parse_master_key(path.read_text()), *old])
+    return [parse_master_key(path.read_text()), *old]
 
 
-def policy_of(settings: Settings) -> Policy:
+def load_cipher(settings: Settings) -> Cipher:
+    return Cipher(load_master_keys(settings))
+
+
+def check_admin_key(key: str | None) -> None:
+    """HOOKLINE_ADMIN_KEY may be any long random string, or a key made by Hookline."""
+    if key is None:
+        return
+    if len(key) < 24:
+        raise ConfigurationError("HOOKLINE_ADMIN_KEY must be at least 24 characters long")
+    if api_key_format.role_of(key) is not None and not api_key_format.is_well_formed(key):
+        raise ConfigurationError(
+            "HOOKLINE_ADMIN_KEY starts like a Hookline key but its checksum is wrong (a typo?)"
+        )
+
+
+def policy_of(settings: Settings, resolver: HostResolver | None = None) -> Policy:
     return Policy(
         allow_http=settings.allow_http,
         allow_private_targets=settings.allow_private_targets,
         retry=RetryPolicy.parse(settings.retry_schedule),
         max_endpoints_per_tenant=settings.max_endpoints_per_tenant,
         max_payload_bytes=settings.max_payload_bytes,
+        api_rate_limit=settings.api_rate_limit,
+        api_rate_burst=settings.api_rate_burst,
+        resolver=resolver or SystemResolver(),
     )
 
 
@@ -83,25 +110,37 @@ class Runtime:
     db: Database
     ctx: Context
     admin_key_created: str | None = None
+    operational: OperationalTarget | None = None
     worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
+    # A stand-in for DNS (tests): answers for endpoint hosts at registration and delivery.
+    resolver: HostResolver | None = None
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, *, resolver: HostResolver | None = None) -> Runtime:
         db = Database(settings.database_url)
+        master_keys = load_master_keys(settings)
         ctx = Context(
             db=db,
-            cipher=load_cipher(settings),
+            cipher=Cipher(master_keys),
             wakeup=Wakeup(postgres_dsn=_listen_dsn(db)),
-            policy=policy_of(settings),
+            policy=policy_of(settings, resolver),
+            signing_keys=tuple(sessions.derive_signing_key(k) for k in master_keys),
         )
-        return cls(settings=settings, db=db, ctx=ctx)
+        return cls(settings=settings, db=db, ctx=ctx, resolver=resolver)
 
     async def prepare(self, *, migrate_schema: bool = True, bootstrap_admin: bool = True) -> None:
         """Migrate, make sure `webhook.test` exists, and make the first admin key."""
         if migrate_schema:
             await migrate.upgrade(self.db)
         await event_types.ensure_builtin(self.ctx)
+        if self.settings.operational_webhook_url:
+            self.operational = await operational.ensure_target(
+                self.ctx,
+                url=self.settings.operational_webhook_url,
+                secret=self.settings.operational_webhook_secret,
+            )
         if bootstrap_admin:
+            check_admin_key(self.settings.admin_key)
             self.admin_key_created = await api_keys.bootstrap_admin(
                 self.ctx, self.settings.admin_key
             )
@@ -115,6 +154,7 @@ class Runtime:
             sender=HttpSender(
                 allow_private_targets=s.allow_private_targets,
                 max_connections=s.worker_concurrency,
+                resolver=HostResolverAdapter(self.resolver) if self.resolver else None,
             ),
             config=WorkerConfig(
                 retry=self.ctx.policy.retry,
@@ -124,6 +164,13 @@ class Runtime:
                 lease_seconds=s.lease_seconds,
                 poll_interval=s.poll_interval,
                 shutdown_grace=s.shutdown_grace,
+                health=HealthPolicy(
+                    disable_after=timedelta(seconds=s.disable_after_seconds),
+                    failing_after=s.failing_alert_after,
+                    operational=self.operational,
+                ),
+                retention_days=s.retention_days,
+                retention_interval=s.retention_interval,
             ),
         )
 
@@ -131,6 +178,9 @@ class Runtime:
         await self.worker().run(self.worker_stop)
 
     def web_app(self, *, with_worker: bool) -> FastAPI:
+        from hookline.api.app import create_app
+        from hookline.dashboard import routes as dashboard
+
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             task = (
@@ -147,6 +197,7 @@ class Runtime:
                 await self.db.dispose()
 
         app = create_app(self.ctx, lifespan=lifespan)
+        app.state.public_url = self.settings.public_url  # portal links and Secure cookies
         app.include_router(dashboard.router)
         return app
 

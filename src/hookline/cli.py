@@ -1,19 +1,21 @@
-"""The `hookline` command: serve | api | worker | migrate | keys | generate-key."""
+"""The `hookline` command: serve | api | worker | migrate | keys | generate-key |
+rotate-master-key."""
 
 from __future__ import annotations
 
 import asyncio
 import signal
 from collections.abc import Callable, Coroutine
+from datetime import datetime
+from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Table
+from rich.table import Column, Table
 
-from hookline import __version__, logs
+from hookline import __version__, cli_tools, logs, telemetry
 from hookline.app import ConfigurationError, Runtime
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
@@ -105,10 +107,27 @@ def _safe_url(settings: Settings) -> str:
 
 
 def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
+    import uvicorn  # only the web processes need the server
+
+    class _GracefulServer(uvicorn.Server):
+        """A stop by SIGTERM/SIGINT that completed gracefully exits 0 (uvicorn would
+        re-raise the signal)."""
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            super().handle_exit(sig, frame)
+            captured = getattr(self, "_captured_signals", None)
+            if isinstance(captured, list):
+                captured.clear()
+
     runtime = _build(settings)
 
     async def main() -> None:
-        await runtime.prepare(migrate_schema=with_worker or settings.is_sqlite)
+        try:
+            await runtime.prepare(migrate_schema=with_worker or settings.is_sqlite)
+        except ConfigurationError as exc:
+            console.print(f"[red]Cannot start:[/red] {exc}")
+            await runtime.close()
+            raise typer.Exit(2) from exc
         _announce(runtime, role=role)
         config = uvicorn.Config(
             runtime.web_app(with_worker=with_worker),
@@ -122,7 +141,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             timeout_graceful_shutdown=10,
             server_header=False,
         )
-        await uvicorn.Server(config).serve()
+        await _GracefulServer(config).serve()
 
     _run(main)
 
@@ -166,6 +185,9 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runtime.worker_stop.set)
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
+        if settings.metrics_port:
+            telemetry.serve_metrics(settings.metrics_port, settings.host)
+            console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runtime.run_worker()
         finally:
@@ -193,6 +215,47 @@ def migrate(database_url: DatabaseOpt = None) -> None:
 def generate_key() -> None:
     """Print a new master key for HOOKLINE_SECRET_KEY."""
     typer.echo(new_master_key())
+
+
+@app.command("rotate-master-key")
+def rotate_master_key(
+    batch_size: Annotated[
+        int, typer.Option(min=1, max=5000, help="Endpoints re-encrypted per transaction")
+    ] = 200,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Re-encrypt every endpoint secret and credential under HOOKLINE_SECRET_KEY.
+
+    Give the old keys in HOOKLINE_PREVIOUS_SECRET_KEYS (comma-separated) for the run.
+    """
+    from hookline.services import master_key
+
+    runtime = _build(_settings(database_url=database_url))
+
+    async def main() -> master_key.RotationReport:
+        try:
+            await runtime.prepare(bootstrap_admin=False)
+            return await master_key.rotate(runtime.ctx, batch_size=batch_size)
+        finally:
+            await runtime.close()
+
+    report = _run(main)
+    console.print(
+        f"Re-encrypted {report.rewritten} values under master key {report.key_id} "
+        f"({report.already_current} already were)."
+    )
+    if report.changed_meanwhile:
+        console.print(
+            f"{report.changed_meanwhile} values were changed through the API meanwhile and "
+            "were left as written; run again once every process has the new key."
+        )
+    if not report.complete:
+        missing = ", ".join(f"{kid} ({n} values)" for kid, n in sorted(report.unreadable.items()))
+        console.print(
+            f"[red]Not finished:[/red] no configured key opens values sealed with key ids "
+            f"{missing}. Add those keys to HOOKLINE_PREVIOUS_SECRET_KEYS and run again."
+        )
+        raise typer.Exit(1)
 
 
 @keys_app.command("create")
@@ -237,7 +300,8 @@ def keys_list(database_url: DatabaseOpt = None) -> None:
         finally:
             await runtime.close()
 
-    table = Table("id", "name", "role", "tenant", "prefix", "created")
+    table = Table("name", "role", "tenant", "prefix", "created")
+    table.columns.insert(0, Column("id", no_wrap=True, min_width=30))
     for k in _run(main):
         table.add_row(
             k.id,
@@ -266,6 +330,58 @@ def keys_revoke(key_id: str, database_url: DatabaseOpt = None) -> None:
 
     _run(main)
     console.print(f"Revoked {key_id}.")
+
+
+@app.command()
+def recover(
+    tenant: Annotated[str, typer.Option(help="Tenant id or uid")],
+    endpoint: Annotated[str, typer.Option(help="Endpoint id or uid")],
+    since: Annotated[datetime, typer.Option(help="Deliveries created at or after (UTC)")],
+    until: Annotated[
+        datetime | None, typer.Option(help="...and before this time (default: now)")
+    ] = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Send again every failed or expired delivery of one endpoint in a time window."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from hookline.domain.errors import HooklineError
+    from hookline.services import recovery
+
+    runtime = _build(_settings(database_url=database_url))
+    with Progress(
+        TextColumn("[bold]recovering[/bold]"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("recover", total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        async def main() -> int:
+            try:
+                await runtime.prepare(migrate_schema=False, bootstrap_admin=False)
+                return await recovery.recover(
+                    runtime.ctx,
+                    CLI_PRINCIPAL,
+                    tenant=tenant,
+                    endpoint=endpoint,
+                    since=since,
+                    until=until,
+                    progress=progress,
+                )
+            finally:
+                await runtime.close()
+
+        try:
+            count = _run(main)
+        except HooklineError as exc:
+            console.print(f"[red]{exc.detail}[/red]")
+            raise typer.Exit(1) from exc
+        bar.update(task, completed=count, total=max(count, 1))
+    console.print(f"{count} deliveries queued again.")
+
+
+cli_tools.register(app)  # listen | send | endpoints list|test | openapi
 
 
 def main() -> None:

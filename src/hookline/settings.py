@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hookline.domain.retry import DEFAULT_SCHEDULE, parse_schedule
+from hookline.domain.retry import DEFAULT_SCHEDULE, parse_duration, parse_schedule
 
 DEFAULT_DATABASE_URL = "sqlite:///./hookline-data/hookline.db"
 
@@ -36,10 +36,37 @@ class Settings(BaseSettings):
     allow_http: bool = False
     allow_private_targets: bool = False
 
+    api_rate_limit: float = Field(
+        default=100.0, ge=0, description="API requests per second per key; 0 = no limit"
+    )
+    api_rate_burst: int = Field(
+        default=200, ge=0, description="API requests a key may make at once; 0 = no limit"
+    )
+
     retry_schedule: str = DEFAULT_SCHEDULE
     max_endpoints_per_tenant: int = 10
     max_payload_bytes: int = 256 * 1024
-    retention_days: int = 30
+    retention_days: float = Field(
+        default=30, gt=0, description="History older than this is deleted (never pending)"
+    )
+    retention_interval: float = Field(
+        default=3600, gt=0, description="Seconds between retention runs"
+    )
+    disable_after: str = Field(
+        default="5d", description="Disable an endpoint whose attempts all failed this long"
+    )
+    failing_alert_after: int = Field(
+        default=5, ge=1, description="Consecutive failures that send endpoint.failing"
+    )
+    operational_webhook_url: str | None = Field(
+        default=None, description="Where Hookline sends its own events"
+    )
+    operational_webhook_secret: str | None = Field(
+        default=None, description="whsec_ secret signing the operational webhooks"
+    )
+    metrics_port: int | None = Field(
+        default=None, description="`hookline worker`: serve /metrics on this port"
+    )
 
     worker_concurrency: int = Field(default=200, ge=1, description="Attempts in flight per worker")
     endpoint_max_in_flight: int = Field(default=10, ge=1)
@@ -50,6 +77,16 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
+
+    @field_validator("disable_after")
+    @classmethod
+    def _duration_parses(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+    @property
+    def disable_after_seconds(self) -> float:
+        return parse_duration(self.disable_after)
 
     @field_validator("retry_schedule")
     @classmethod

@@ -13,13 +13,14 @@ import httpx
 import uvicorn
 
 from hookline.app import Runtime
+from hookline.domain.network_policy import HostResolver
 from hookline.settings import Settings
 
 TEST_MASTER_KEY = "aG9va2xpbmUtdGVzdC1tYXN0ZXIta2V5LTMyYnl0ZXM"  # 32 bytes, base64url
 FINAL = ("delivered", "failed", "expired")
 
 
-def test_settings(database_url: str, **overrides: Any) -> Settings:
+def settings_for(database_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url,
         "secret_key": TEST_MASTER_KEY,
@@ -30,6 +31,9 @@ def test_settings(database_url: str, **overrides: Any) -> Settings:
         "lease_seconds": 30,
         "shutdown_grace": 5,
         "admin_key": None,
+        # Load and crash tests publish far beyond 100 requests/s with one key; the rate
+        # limit's own tests (tests/security/test_rate_limit.py) set it explicitly.
+        "api_rate_limit": 0,
     }
     values.update(overrides)
     return Settings(**values)
@@ -124,12 +128,17 @@ class Hookline:
         return data
 
 
-async def start_hookline(settings: Settings, *, with_worker: bool = True) -> Hookline:
-    runtime = Runtime.build(settings)
+async def start_hookline(
+    settings: Settings, *, with_worker: bool = True, resolver: HostResolver | None = None
+) -> Hookline:
+    """`resolver` stands in for DNS (endpoint hosts at registration and delivery)."""
+    runtime = Runtime.build(settings, resolver=resolver)
     await runtime.prepare()
     admin_key = settings.admin_key or runtime.admin_key_created
     assert admin_key, "an admin key is created on first start"
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP explicitly: asyncio sets TCP_NODELAY only on sockets that say so, and
+    # without it every response waits ~40 ms for a delayed ACK (Nagle).
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]

@@ -40,7 +40,7 @@ class Receiver:
     async def start(self) -> Receiver:
         app = web.Application(client_max_size=8 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -72,13 +72,29 @@ class Receiver:
 
     async def wait_for(self, count: int, timeout: float = 15.0) -> list[Received]:
         """Wait until at least `count` requests arrived; fail after `timeout` seconds."""
+        return await self.wait_until(lambda reqs: len(reqs) >= count, timeout, f"{count} requests")
+
+    def message_ids(self) -> set[str]:
+        """The distinct webhook-ids received (retries and duplicates count once)."""
+        return {r.headers.get("webhook-id", "") for r in self.requests}
+
+    async def wait_for_messages(self, ids: set[str], timeout: float = 30.0) -> set[str]:
+        """Wait until every message id in `ids` arrived at least once."""
+        await self.wait_until(
+            lambda _: ids <= self.message_ids(), timeout, f"all of {len(ids)} messages"
+        )
+        return self.message_ids()
+
+    async def wait_until(
+        self, done: Callable[[list[Received]], bool], timeout: float, what: str
+    ) -> list[Received]:
         deadline = time.monotonic() + timeout
-        while len(self.requests) < count:
+        while not done(self.requests):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise AssertionError(
-                    f"receiver got {len(self.requests)} requests, expected {count} "
-                    f"within {timeout}s"
+                    f"receiver got {len(self.requests)} requests "
+                    f"({len(self.message_ids())} distinct), expected {what} within {timeout}s"
                 )
             self._arrived.clear()
             with contextlib.suppress(TimeoutError):

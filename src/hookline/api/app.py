@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from hookline import __version__
 from hookline.api import problems
+from hookline.api.json_body import JsonByDefault
 from hookline.api.limits import BodyLimit
 from hookline.api.routes import (
     api_keys,
@@ -17,6 +18,10 @@ from hookline.api.routes import (
     event_types,
     health,
     messages,
+    metrics,
+    portal_links,
+    recovery,
+    stats,
     tenants,
 )
 from hookline.services.context import Context
@@ -44,14 +49,19 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     problems.install(app)
     for module in (
         health,
+        metrics,
         event_types,
         tenants,
         endpoints,
         messages,
         deliveries,
+        recovery,
+        stats,
+        portal_links,
         api_keys,
     ):
         app.include_router(module.router)
     # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
     app.add_middleware(BodyLimit, max_bytes=ctx.policy.max_payload_bytes + 64 * 1024)
+    app.add_middleware(JsonByDefault)
     return app

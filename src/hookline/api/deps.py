@@ -1,4 +1,4 @@
-"""Dependencies shared by the routers: context, caller, paging, role checks."""
+"""Dependencies shared by the routers: context, caller (and its rate limit), paging, roles."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from hookline.api.rate_limit import limiter_of
+from hookline.api.schemas.common import MAX_INT32
 from hookline.domain.models import Principal
 from hookline.services import api_keys
 from hookline.services.access import Permission, require
@@ -31,7 +33,12 @@ def presented_key(request: Request) -> str | None:
 
 
 async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+    """The caller behind the key (401 otherwise), within its key's rate limit (429)."""
     principal = await api_keys.authenticate(ctx, presented_key(request))
+    limiter = limiter_of(
+        request.app.state, rate=ctx.policy.api_rate_limit, burst=ctx.policy.api_rate_burst
+    )
+    limiter.check(principal.key_id)
     request.state.principal = principal
     return principal
 
@@ -57,4 +64,6 @@ Admin = Annotated[Principal, Depends(allowed(Permission.ADMIN))]
 
 Limit = Annotated[int, Query(ge=1, le=500, description="Page size (1–500)")]
 Cursor = Annotated[str | None, Query(description="Opaque cursor from next_cursor")]
-Offset = Annotated[int | None, Query(ge=0, description="Rows to skip (when no cursor)")]
+Offset = Annotated[
+    int | None, Query(ge=0, le=MAX_INT32, description="Rows to skip (when no cursor)")
+]

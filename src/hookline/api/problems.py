@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -69,8 +70,12 @@ def problem(
         body["errors"] = errors
     if extra:
         body.update(extra)
+    try:
+        content = orjson.dumps(body, default=str)
+    except TypeError:  # an echoed value orjson cannot write (an integer beyond 64 bits)
+        content = json.dumps(body, default=str).encode()
     return Response(
-        orjson.dumps(body, default=str),
+        content,
         status_code=status,
         media_type=MEDIA_TYPE,
         headers=headers,

@@ -21,6 +21,7 @@ class AttemptResult:
     error_message: str | None
     succeeded: bool
     refused: bool  # the network policy refused the destination
+    timed_out: bool  # no answer within the endpoint's timeout
     retry_after: str | None
     request_headers: dict[str, str]
 
@@ -60,6 +61,7 @@ async def perform(
             error_message=str(exc),
             succeeded=False,
             refused=exc.refused,
+            timed_out=exc.timed_out,
             retry_after=None,
             request_headers=stored_headers,
         )
@@ -78,6 +80,7 @@ async def perform(
         error_message=error,
         succeeded=ok,
         refused=False,
+        timed_out=False,
         retry_after=resp.retry_after,
         request_headers=stored_headers,
     )

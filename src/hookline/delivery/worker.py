@@ -15,23 +15,27 @@ import logging
 import secrets
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
+from hookline import telemetry
+from hookline.delivery import retention
 from hookline.delivery.attempt import AttemptResult, perform
+from hookline.delivery.flow_control import EndpointLimiter, wait_for_rate_slot
 from hookline.delivery.http_client import HttpSender
-from hookline.delivery.recorder import Record, Recorder
+from hookline.delivery.recorder import HealthPolicy, Record, Recorder
 from hookline.domain.clock import utcnow
 from hookline.domain.encryption import Cipher
+from hookline.domain.flow import is_overload
 from hookline.domain.ids import new_id
 from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus, Endpoint
 from hookline.domain.outcome import decide
 from hookline.domain.retry import RetryPolicy
-from hookline.store import deliveries as delivery_store
 from hookline.store import endpoints as endpoint_store
 from hookline.store import messages as message_store
+from hookline.store import queue
 from hookline.store.database import Database
-from hookline.store.deliveries import Claimed
+from hookline.store.queue import Claimed
 from hookline.store.wakeup import Wakeup
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,9 @@ class WorkerConfig:
     lease_seconds: float = 60.0
     poll_interval: float = 1.0
     shutdown_grace: float = 30.0
+    health: HealthPolicy = field(default_factory=HealthPolicy)
+    retention_days: float | None = 30.0  # None: this worker runs no retention job
+    retention_interval: float = 3600.0
 
 
 class Worker:
@@ -68,11 +75,12 @@ class Worker:
         self._held: dict[str, Claimed] = {}
         self._per_endpoint: Counter[str] = Counter()
         self._caps: dict[str, int] = {}
-        self._slots: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self._limiters: dict[str, EndpointLimiter] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._stopping = False
-        self._recorder = Recorder(db, on_written=self._written)
+        self._attempts = 0
+        self._recorder = Recorder(db, on_written=self._written, health=config.health)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -80,13 +88,35 @@ class Worker:
         """Deliver until `stop` is set, then finish or release in-flight work."""
         await self._sender.start()
         await self._wakeup.start_listening()
+        log.info(
+            "worker started",
+            extra={
+                "concurrency": self._cfg.concurrency,
+                "endpoint_max_in_flight": self._cfg.endpoint_max_in_flight,
+                "lease_seconds": self._cfg.lease_seconds,
+            },
+        )
         recorder = asyncio.create_task(self._recorder.run(), name="hookline-recorder")
         renewer = asyncio.create_task(self._renew_forever(), name="hookline-lease-renewer")
         stopper = asyncio.create_task(self._poke_on(stop), name="hookline-stop-watch")
+        housekeeping = (
+            asyncio.create_task(
+                retention.run_forever(
+                    self._db,
+                    days=self._cfg.retention_days,
+                    interval=self._cfg.retention_interval,
+                ),
+                name="hookline-retention",
+            )
+            if self._cfg.retention_days is not None
+            else None
+        )
         try:
             await self._claim_loop(stop)
         finally:
             stopper.cancel()
+            if housekeeping is not None:
+                housekeeping.cancel()
             await self._shutdown(recorder, renewer)
 
     async def _poke_on(self, stop: asyncio.Event) -> None:
@@ -120,6 +150,7 @@ class Worker:
         await self._release_held()
         await self._wakeup.stop_listening()
         await self._sender.close()
+        log.info("worker stopped", extra={"attempts": self._attempts})
 
     async def _release_held(self) -> None:
         """Give back what was claimed but not attempted, so another worker takes it now."""
@@ -128,7 +159,7 @@ class Worker:
             return
         try:
             async with self._db.write() as conn:
-                await delivery_store.release(conn, held, now=utcnow())
+                await queue.release(conn, held, now=utcnow())
             log.info("stopping: released %d deliveries to the queue", len(held))
         except Exception as exc:  # their leases will run out instead
             log.warning("stopping: could not release %d deliveries (%s)", len(held), exc)
@@ -137,6 +168,10 @@ class Worker:
     # -- claiming --------------------------------------------------------------------
 
     def _cap(self, endpoint_id: str) -> int:
+        """How many of this endpoint's deliveries to hold: its current AIMD limit."""
+        limiter = self._limiters.get(endpoint_id)
+        if limiter is not None:
+            return limiter.aimd.allowed
         return self._caps.get(endpoint_id, self._cfg.endpoint_max_in_flight)
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
@@ -168,7 +203,7 @@ class Worker:
         now = utcnow()
         token = secrets.token_hex(16)
         async with self._db.write() as conn:
-            claimed = await delivery_store.claim_due(
+            claimed = await queue.claim_due(
                 conn,
                 now=now,
                 lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
@@ -183,7 +218,7 @@ class Worker:
 
     async def _idle_pause(self) -> float:
         async with self._db.read() as conn:
-            due = await delivery_store.next_due_at(conn)
+            due = await queue.next_due_at(conn)
         if due is None:
             return self._cfg.poll_interval
         wait = (due - utcnow()).total_seconds()
@@ -196,14 +231,18 @@ class Worker:
     async def _dispatch(self, claimed: list[Claimed]) -> None:
         endpoint_ids = list({c.endpoint_id for c in claimed})
         missing_bodies = list({c.message_id for c in claimed if c.message_id not in self._bodies})
-        async with self._db.read() as conn:
-            endpoints = await endpoint_store.get_endpoints_by_id(
-                conn, endpoint_ids, cipher=self._cipher
-            )
-            secrets_by_ep = await endpoint_store.get_secrets_many(
-                conn, endpoint_ids, cipher=self._cipher
-            )
-            bodies = await message_store.get_bodies(conn, missing_bodies)
+        try:
+            async with self._db.read() as conn:
+                endpoints = await endpoint_store.get_endpoints_by_id(
+                    conn, endpoint_ids, cipher=self._cipher
+                )
+                secrets_by_ep = await endpoint_store.get_secrets_many(
+                    conn, endpoint_ids, cipher=self._cipher
+                )
+                bodies = await message_store.get_bodies(conn, missing_bodies)
+        except Exception:
+            self._abandon(claimed)
+            raise
         for message_id, raw in bodies.items():
             self._remember_body(message_id, raw)
         now = utcnow()
@@ -226,14 +265,18 @@ class Worker:
             task = asyncio.create_task(self._deliver(c, ep, active, body))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
-        await self._finish_unsent(gone, "endpoint deleted")
-        await self._finish_unsent(disabled, "endpoint disabled")
+        try:
+            await self._finish_unsent(gone, "endpoint deleted")
+            await self._finish_unsent(disabled, "endpoint disabled")
+        except Exception:
+            self._abandon(gone + disabled)
+            raise
 
     async def _finish_unsent(self, claimed: list[Claimed], reason: str) -> None:
         if not claimed:
             return
         async with self._db.write() as conn:
-            await delivery_store.finish_without_attempt(
+            await queue.finish_without_attempt(
                 conn,
                 [(c.id, c.lease_token) for c in claimed],
                 status=DeliveryStatus.FAILED,
@@ -249,18 +292,26 @@ class Worker:
         while len(self._bodies) > BODY_CACHE_SIZE:
             self._bodies.popitem(last=False)
 
-    def _slot(self, ep: Endpoint) -> asyncio.Semaphore:
+    async def _limiter(self, ep: Endpoint) -> EndpointLimiter:
         cap = self._caps[ep.id]
-        current = self._slots.get(ep.id)
-        if current is None or current[0] != cap:
-            current = (cap, asyncio.Semaphore(cap))
-            self._slots[ep.id] = current
-        return current[1]
+        limiter = self._limiters.get(ep.id)
+        if limiter is None:
+            limiter = self._limiters[ep.id] = EndpointLimiter(cap)
+        else:
+            await limiter.resize(cap)
+        return limiter
 
     async def _deliver(self, c: Claimed, ep: Endpoint, active: list[str], body: bytes) -> None:
-        async with self._slot(ep):
+        limiter = await self._limiter(ep)
+        await limiter.acquire()
+        overloaded: bool | None = None
+        try:
             if self._stopping:
                 return  # not started: released at shutdown
+            if ep.rate_limit:
+                await wait_for_rate_slot(self._db, ep.id, ep.rate_limit)
+                if self._stopping:
+                    return
             result = await perform(
                 self._sender,
                 ep,
@@ -269,6 +320,18 @@ class Worker:
                 event_type=c.event_type,
                 body=body,
             )
+            if result.succeeded:
+                overloaded = False
+            elif is_overload(result.response_code, timed_out=result.timed_out):
+                overloaded = True
+        finally:
+            await limiter.release(overloaded=overloaded)
+        self._attempts += 1
+        telemetry.record_attempt(
+            succeeded=result.succeeded, code=result.response_code, seconds=result.duration_ms / 1000
+        )
+        if result.succeeded:
+            telemetry.DELIVERY_LATENCY.observe((utcnow() - c.created_at).total_seconds())
         self._recorder.put(self._record(c, ep, result))
 
     def _record(self, c: Claimed, ep: Endpoint, result: AttemptResult) -> Record:
@@ -302,7 +365,7 @@ class Worker:
             status=AttemptStatus.SUCCEEDED if result.succeeded else AttemptStatus.FAILED,
             request_headers=result.request_headers,
         )
-        outcome = delivery_store.Outcome(
+        outcome = queue.Outcome(
             delivery_id=c.id,
             lease_token=c.lease_token,
             status=decision.status,
@@ -314,6 +377,13 @@ class Worker:
         return Record(attempt, outcome, decision.disable_endpoint)
 
     # -- bookkeeping -----------------------------------------------------------------
+
+    def _abandon(self, claims: list[Claimed]) -> None:
+        """Stop holding claims this worker could not act on (the database went away):
+        their leases are no longer renewed, run out, and the deliveries are claimed
+        again, by this worker or another."""
+        for c in claims:
+            self._forget(c)
 
     def _forget(self, c: Claimed) -> None:
         if self._held.pop(c.id, None) is not None:
@@ -337,7 +407,7 @@ class Worker:
                 continue
             try:
                 async with self._db.write() as conn:
-                    await delivery_store.renew_leases(
+                    await queue.renew_leases(
                         conn,
                         tokens=tokens,
                         until=utcnow() + timedelta(seconds=self._cfg.lease_seconds),

@@ -83,6 +83,9 @@ class SignatureConfig:
     header: str | None = None
     prefix: str | None = None
     event_header: str | None = None
+    # The `whpk_` key receivers verify `v1a` with: derived from the current signing key
+    # when the endpoint is read, never stored or set by a user.
+    public_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

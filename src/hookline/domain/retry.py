@@ -43,6 +43,17 @@ def parse_schedule(text: str) -> tuple[float, ...]:
     return tuple(steps)
 
 
+def parse_duration(text: str, *, maximum: float = 365 * 86400) -> float:
+    """One duration such as "5d", "12h", "90s" (a bare number is seconds)."""
+    match = _STEP.match(text)
+    if not match:
+        raise ValueError(f"bad duration {text.strip()!r}: use e.g. 30s, 5m, 12h, 5d")
+    value = float(match.group(1)) * _UNITS[match.group(2) or "s"]
+    if value <= 0 or value > maximum:
+        raise ValueError(f"duration {text.strip()!r} must be above 0 and at most {maximum:g}s")
+    return value
+
+
 def format_schedule(steps: tuple[float, ...]) -> str:
     out = []
     for s in steps:

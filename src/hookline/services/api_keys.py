@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from hookline.domain import api_keys as keys
 from hookline.domain.clock import utcnow
@@ -15,6 +19,7 @@ from hookline.services.context import Context
 from hookline.store import api_keys as store
 
 BOOTSTRAP_NAME = "bootstrap admin"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +122,11 @@ async def authenticate(ctx: Context, secret: str | None) -> Principal:
     key = found[0]
     if key.revoked_at is not None:
         raise Unauthorized("This API key has been revoked.")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
+        # Recorded at most once a minute per key, so busy keys cost no write per request.
+        async with ctx.db.write() as conn:
+            await store.touch(conn, key.id, now=now)
     return Principal(key_id=key.id, role=key.role, tenant_id=key.tenant_id)
 
 
@@ -129,13 +139,15 @@ async def bootstrap_admin(ctx: Context, configured: str | None) -> str | None:
         async with ctx.db.read() as conn:
             exists = await store.get_by_hash(conn, keys.hash_key(configured))
         if exists is None:
-            await _insert(
-                ctx,
-                name=f"{BOOTSTRAP_NAME} (HOOKLINE_ADMIN_KEY)",
-                role=Role.ADMIN,
-                tenant_id=None,
-                secret=configured,
-            )
+            # Another process starting at the same time may register it first.
+            with contextlib.suppress(IntegrityError):
+                await _insert(
+                    ctx,
+                    name=f"{BOOTSTRAP_NAME} (HOOKLINE_ADMIN_KEY)",
+                    role=Role.ADMIN,
+                    tenant_id=None,
+                    secret=configured,
+                )
         return None
     async with ctx.db.read() as conn:
         if await store.any_admin_key(conn):

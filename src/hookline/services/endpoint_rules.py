@@ -24,7 +24,7 @@ from hookline.domain.signing import (
     check_secret,
 )
 from hookline.services.context import Policy
-from hookline.services.targets import normalise_url
+from hookline.services.targets import check_addresses, normalise_url
 from hookline.services.validation import check_uid
 from hookline.store import event_types as event_type_store
 
@@ -107,6 +107,15 @@ async def validate_spec(
     return replace(spec, url=url, events=list(dict.fromkeys(spec.events)))
 
 
+async def check_destination(policy: Policy, url: str, *, previous: Endpoint | None) -> None:
+    """The network policy's address check for a validated spec's (normalised) URL.
+
+    Call it outside any write transaction: it may wait on DNS. No lookup happens when
+    the URL stays as stored (the worker judges the addresses at every connection)."""
+    if not policy.allow_private_targets and (previous is None or url != previous.url):
+        await check_addresses(url, resolver=policy.resolver)
+
+
 async def _check_events(
     conn: AsyncConnection,
     report: ValidationReport,
@@ -168,6 +177,8 @@ def _check_signature(report: ValidationReport, spec: EndpointSpec) -> None:
                 "not a usable header name",
                 sig.event_header,
             )
+        if sig.prefix is not None and (len(sig.prefix) > 50 or not sig.prefix.isprintable()):
+            report.add("body.signature.prefix", "at most 50 printable characters", sig.prefix)
     elif sig.header or sig.prefix or sig.event_header:
         report.add(
             "body.signature",

@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import (
     Conflict,
@@ -25,11 +27,21 @@ from hookline.domain.models import (
     Principal,
     SignatureConfig,
 )
-from hookline.domain.signing import InvalidSecret, check_secret, generate_secret
+from hookline.domain.outgoing import MASK
+from hookline.domain.signing import (
+    SIGNING_KEY_PREFIX,
+    STANDARD_WEBHOOKS_ED25519,
+    InvalidSecret,
+    can_sign,
+    check_secret,
+    generate_for,
+    public_key_of,
+)
 from hookline.services.access import Permission, require, resolve_tenant
 from hookline.services.context import Context
-from hookline.services.endpoint_rules import EndpointSpec, validate_spec
+from hookline.services.endpoint_rules import EndpointSpec, check_destination, validate_spec
 from hookline.store import deliveries as delivery_store
+from hookline.store import endpoint_health
 from hookline.store import endpoints as store
 
 DEFAULT_GRACE_S = 86400
@@ -96,13 +108,31 @@ def _blank(tenant_id: str) -> Endpoint:
 def _initial_secret(spec: EndpointSpec) -> str | None:
     if spec.secret is not None:
         return spec.secret
-    return generate_secret() if spec.generate_secret else None
+    return generate_for(spec.signature.scheme) if spec.generate_secret else None
+
+
+def _showing_key(endpoint: Endpoint, secret: str | None) -> Endpoint:
+    """The endpoint with the public key of `secret` (its new current secret) on show."""
+    public_key = (
+        public_key_of(secret)
+        if secret is not None
+        and secret.startswith(SIGNING_KEY_PREFIX)
+        and endpoint.signature.scheme == STANDARD_WEBHOOKS_ED25519
+        else None
+    )
+    return replace(endpoint, signature=replace(endpoint.signature, public_key=public_key))
 
 
 async def create(
     ctx: Context, principal: Principal, *, tenant: str, spec: EndpointSpec
 ) -> WithSecret:
     require(principal, Permission.MANAGE_ENDPOINTS)
+    # Fields first, then the addresses (DNS, outside the write transaction), then the
+    # write, which checks the fields again against what may have changed meanwhile.
+    async with ctx.db.read() as conn:
+        await resolve_tenant(conn, principal, tenant)
+        checked = await validate_spec(conn, ctx.policy, spec)
+    await check_destination(ctx.policy, checked.url, previous=None)
     async with ctx.db.write() as conn:
         owner = await resolve_tenant(conn, principal, tenant)
         spec = await validate_spec(conn, ctx.policy, spec)
@@ -118,7 +148,7 @@ async def create(
         secret = _initial_secret(spec)
         endpoint = replace(_apply(spec, _blank(owner.id)), has_secret=secret is not None)
         await store.insert_endpoint(conn, endpoint, secret=secret, cipher=ctx.cipher)
-    return WithSecret(endpoint, secret)
+    return WithSecret(_showing_key(endpoint, secret), secret)
 
 
 async def get(ctx: Context, principal: Principal, *, tenant: str, endpoint: str) -> Endpoint:
@@ -184,33 +214,107 @@ async def update(
 ) -> Endpoint:
     """Apply a partial change (field name → new value, as in EndpointSpec)."""
     require(principal, Permission.MANAGE_ENDPOINTS)
-    async with ctx.db.write() as conn:
+    async with ctx.db.read() as conn:
         owner = await resolve_tenant(conn, principal, tenant)
+        before = await store.get_endpoint(conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher)
+        if before is None:
+            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        checked = await validate_spec(conn, ctx.policy, _changed(before, changes), previous=before)
+    await check_destination(ctx.policy, checked.url, previous=before)
+    async with ctx.db.write() as conn:
         current = await store.get_endpoint(
             conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
         )
         if current is None:
             raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
-        if "auth" in changes and changes["auth"] is not None:
-            changes = {**changes, "auth": _keep_masked(changes["auth"], current.auth)}
-        spec = replace(spec_of(current), **changes)
-        spec = await validate_spec(conn, ctx.policy, spec, previous=current)
+        spec = await validate_spec(conn, ctx.policy, _changed(current, changes), previous=current)
+        if spec.url != checked.url:  # changed meanwhile by someone else: judge it too
+            raise Conflict("The endpoint changed while this change was checked; try again.")
         if spec.uid is not None and await store.uid_taken(
             conn, tenant_id=owner.id, uid=spec.uid, except_id=current.id
         ):
             raise Conflict(f"The uid {spec.uid!r} is already taken in this tenant.")
         updated = _apply(spec, current)
         await store.update_endpoint(conn, updated, cipher=ctx.cipher)
+        if updated.signature.scheme != current.signature.scheme and current.has_secret:
+            updated = await _rekey_for_scheme(ctx, conn, updated)
+        else:
+            shown = replace(updated.signature, public_key=current.signature.public_key)
+            updated = replace(updated, signature=shown)
         if updated.enabled and not current.enabled:
+            # Re-enabled: HOOKLINE_DISABLE_AFTER counts afresh from the next failure.
+            await endpoint_health.reset_failing_since(conn, current.id)
             updated = replace(updated, disabled_reason=None)
     return updated
 
 
+async def _rekey_for_scheme(ctx: Context, conn: AsyncConnection, endpoint: Endpoint) -> Endpoint:
+    """After a change of scheme: keep the secret when it still signs, or give an
+    Ed25519 endpoint a new key pair (receivers need only its public key, on show).
+
+    The old secret then keeps signing beside the new key for the default grace period,
+    as after a rotation. A shared secret has to be shown once, which only
+    `rotate-secret` does, so a move to a scheme the secret cannot sign is refused.
+    """
+    now = utcnow()
+    old = await store.get_secrets(conn, endpoint.id, cipher=ctx.cipher)
+    scheme = endpoint.signature.scheme
+    if old.current is None:
+        return endpoint
+    if scheme == STANDARD_WEBHOOKS_ED25519:
+        if old.current.startswith(SIGNING_KEY_PREFIX):
+            return _showing_key(endpoint, old.current)
+    elif can_sign(scheme, old.current):
+        return endpoint
+    else:
+        how = (
+            "switch to standard-webhooks, rotate the secret, then switch again"
+            if old.current.startswith(SIGNING_KEY_PREFIX)
+            else "rotate the secret first: a generated secret signs with every HMAC scheme"
+        )
+        detail = f"The endpoint's current secret cannot sign with {scheme}; {how}."
+        raise InvalidInput(detail, errors=[FieldError("body.signature.scheme", detail, scheme)])
+    key = generate_for(scheme)
+    await store.set_secrets(
+        conn,
+        endpoint.id,
+        secrets=EndpointSecrets(
+            current=key,
+            previous=old.current,
+            previous_expires_at=now + timedelta(seconds=DEFAULT_GRACE_S),
+        ),
+        cipher=ctx.cipher,
+        now=now,
+    )
+    return _showing_key(replace(endpoint, updated_at=now), key)
+
+
+def _changed(current: Endpoint, changes: dict[str, Any]) -> EndpointSpec:
+    if changes.get("auth") is not None:
+        changes = {**changes, "auth": _keep_masked(changes["auth"], current.auth)}
+    return replace(spec_of(current), **changes)
+
+
 def _keep_masked(new: EndpointAuth, old: EndpointAuth) -> EndpointAuth:
-    """A client that echoes a masked credential ("***") keeps the stored one."""
-    if new.type is not old.type:
-        return new
-    fields = {k: (old.fields.get(k, v) if v == "***" else v) for k, v in new.fields.items()}
+    """A client that echoes a masked credential ("***") keeps the stored one.
+
+    A mask with nothing stored behind it (another auth type, or a field never set) is
+    refused: saving "***" as the credential would break delivery without a word.
+    """
+    report = ValidationReport()
+    fields = {}
+    for name, value in new.fields.items():
+        if value == MASK:
+            if new.type is old.type and name in old.fields:
+                value = old.fields[name]
+            else:
+                report.add(
+                    f"body.auth.{name}",
+                    f"{MASK!r} keeps a stored credential, and none is stored here: "
+                    "send the real value",
+                )
+        fields[name] = value
+    report.raise_if_any()
     return EndpointAuth(new.type, fields)
 
 
@@ -279,7 +383,7 @@ async def rotate_secret(
                 check_secret(current.signature.scheme, secret)
             except InvalidSecret as exc:
                 raise InvalidInput(str(exc), errors=[FieldError("body.secret", str(exc))]) from exc
-        new_secret = secret or generate_secret()
+        new_secret = secret or generate_for(current.signature.scheme)
         old = await store.get_secrets(conn, current.id, cipher=ctx.cipher)
         keep_old = old.current is not None and grace_period > 0
         await store.set_secrets(
@@ -293,4 +397,5 @@ async def rotate_secret(
             cipher=ctx.cipher,
             now=now,
         )
-    return WithSecret(replace(current, has_secret=True, updated_at=now), new_secret)
+    rotated = replace(current, has_secret=True, updated_at=now)
+    return WithSecret(_showing_key(rotated, new_secret), new_secret)

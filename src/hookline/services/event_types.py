@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, InvalidInput, NotFound, ValidationReport
 from hookline.domain.matching import is_valid_name
 from hookline.domain.models import TEST_EVENT_TYPE, EventType, Page, Principal
+from hookline.domain.payload_schema import schema_problems
 from hookline.services.access import Permission, require, require_operator
 from hookline.services.context import Context
 from hookline.store import event_types as store
@@ -16,8 +21,13 @@ _UNSET: Any = object()
 
 
 def _check_schema(report: ValidationReport, schema: Any) -> None:
-    if schema is not None and not isinstance(schema, dict):
+    if schema is None:
+        return
+    if not isinstance(schema, dict):
         report.add("body.schema", "a JSON Schema is an object", schema)
+        return
+    for problem in schema_problems(schema):
+        report.add("body.schema", f"not a valid JSON Schema: {problem}")
 
 
 async def create(
@@ -125,6 +135,12 @@ async def archive(ctx: Context, principal: Principal, name: str) -> None:
 async def ensure_builtin(ctx: Context) -> None:
     """`webhook.test` always exists."""
     now = utcnow()
+    # Several processes may start at once: the first insert wins, the others find it.
+    with contextlib.suppress(IntegrityError):
+        await _insert_test_type(ctx, now)
+
+
+async def _insert_test_type(ctx: Context, now: datetime) -> None:
     async with ctx.db.write() as conn:
         if await store.get_event_type(conn, TEST_EVENT_TYPE) is None:
             await store.insert_event_type(

@@ -11,12 +11,14 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline import telemetry
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import FieldError, InvalidInput, NotFound, PayloadTooLarge
 from hookline.domain.ids import new_id
 from hookline.domain.matching import subscribes
 from hookline.domain.models import DeliveryStatus, Message, Principal, Tenant
 from hookline.domain.payload import message_body
+from hookline.domain.payload_schema import payload_errors
 from hookline.services.access import Permission, require, resolve_tenant
 from hookline.services.context import Context
 from hookline.store import deliveries as delivery_store
@@ -102,8 +104,11 @@ async def publish(
             ordering_key,
             only_endpoint,
         )
-    if published.created and published.deliveries:
-        ctx.wakeup.poke()
+    if published.created:
+        telemetry.MESSAGES_PUBLISHED.inc()
+        telemetry.DELIVERIES_CREATED.inc(published.deliveries)
+        if published.deliveries:
+            ctx.wakeup.poke()
     return published
 
 
@@ -130,11 +135,18 @@ async def _publish_once(
                     counts = await delivery_store.count_for_messages(conn, [earlier.id])
                     return Published(earlier, counts.get(earlier.id, 0), created=False)
                 await message_store.forget_idempotency_key(conn, earlier.id)
-        if await event_type_store.get_event_type(conn, event_type) is None:
+        known = await event_type_store.get_event_type(conn, event_type)
+        if known is None:
             raise InvalidInput(
                 f"Unknown event type {event_type!r}.",
                 errors=[FieldError("body.event_type", "unknown event type", event_type)],
             )
+        if known.schema:
+            problems = payload_errors(known.schema, payload)
+            if problems:
+                raise InvalidInput(
+                    f"The payload does not match the schema of {event_type!r}.", errors=problems
+                )
         message_id = new_id("msg")
         message = Message(
             id=message_id,
@@ -176,6 +188,8 @@ async def _fan_out(
             tenant_id=tenant.id,
             event_type=message.event_type,
             ordering_key=message.ordering_key,
+            # FIFO endpoints order by key; no key means one queue for the whole endpoint.
+            fifo_key=(message.ordering_key or "") if t.fifo else None,
             # A disabled endpoint receives nothing, but the message is not lost: its
             # delivery is recorded as failed so `recover` can send it after re-enabling.
             status=DeliveryStatus.PENDING if t.enabled else DeliveryStatus.FAILED,

@@ -87,3 +87,7 @@ async def revoke(conn: AsyncConnection, key_id: str, *, now: datetime) -> None:
     await conn.execute(
         update(t).where(t.c.id == key_id, t.c.revoked_at.is_(None)).values(revoked_at=now)
     )
+
+
+async def touch(conn: AsyncConnection, key_id: str, *, now: datetime) -> None:
+    await conn.execute(update(t).where(t.c.id == key_id).values(last_used_at=now))

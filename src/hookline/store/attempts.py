@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,10 +37,13 @@ def _to_model(row: Row[Any]) -> Attempt:
 
 
 async def insert_attempts(conn: AsyncConnection, attempts: Sequence[Attempt]) -> None:
+    """Idempotent: a batch written again (its first commit's answer was lost to a broken
+    connection) inserts nothing twice."""
     if not attempts:
         return
+    insert_fn = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     await conn.execute(
-        insert(t),
+        insert_fn(t).on_conflict_do_nothing(index_elements=[t.c.id]),
         [
             {
                 "id": a.id,

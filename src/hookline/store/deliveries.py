@@ -1,10 +1,6 @@
-"""The deliveries table, which is also the queue.
-
-A pending delivery is due when `next_attempt_at <= now`. Claiming sets a fresh
-`lease_token` and pushes `next_attempt_at` to the end of the lease, so the row is not
-due for anyone else until the lease runs out; a worker that dies simply lets it run
-out. Results are written only where the token still matches (fencing).
-"""
+"""The deliveries table as the Deliveries tab and publish see it: writing new
+deliveries, reading and listing them, retry and recovery. The queue's side (claims,
+leases, results) is in `store/queue.py`."""
 
 from __future__ import annotations
 
@@ -13,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, literal_column, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +18,9 @@ from hookline.store.paging import fetch_page
 from hookline.store.schema import deliveries as t
 
 PENDING = DeliveryStatus.PENDING.value
+# Written as a literal, not a bound parameter, so both databases can prove that a
+# query only touches pending rows and use the partial index `ix_deliveries_due`.
+IS_PENDING = t.c.status == literal_column("'pending'")
 
 
 def _to_model(row: Row[Any]) -> Delivery:
@@ -53,6 +52,7 @@ class NewDelivery:
     status: DeliveryStatus
     failure_reason: str | None
     created_at: datetime
+    fifo_key: str | None = None
 
 
 async def insert_deliveries(conn: AsyncConnection, rows: Sequence[NewDelivery]) -> None:
@@ -68,6 +68,7 @@ async def insert_deliveries(conn: AsyncConnection, rows: Sequence[NewDelivery]) 
                 "tenant_id": d.tenant_id,
                 "event_type": d.event_type,
                 "ordering_key": d.ordering_key,
+                "fifo_key": d.fifo_key,
                 "status": d.status.value,
                 "attempt_count": 0,
                 "next_attempt_at": d.created_at if d.status is DeliveryStatus.PENDING else None,
@@ -137,177 +138,6 @@ async def list_deliveries(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Claimed:
-    id: str
-    message_id: str
-    endpoint_id: str
-    tenant_id: str
-    event_type: str
-    attempt_count: int
-    lease_token: str
-
-
-async def claim_due(
-    conn: AsyncConnection,
-    *,
-    now: datetime,
-    lease_until: datetime,
-    token: str,
-    limit: int,
-    skip_endpoints: Sequence[str] = (),
-) -> list[Claimed]:
-    """Claim up to `limit` due deliveries for one lease.
-
-    Why this is safe with many workers: on PostgreSQL the inner SELECT takes row locks
-    with SKIP LOCKED, so two workers never pick the same row, and the outer UPDATE moves
-    `next_attempt_at` past `now`, so once committed the row is no longer due for anyone
-    until the lease ends. On SQLite the whole statement runs inside a write
-    transaction (BEGIN IMMEDIATE), which already excludes every other writer.
-    `skip_endpoints` lets a worker leave alone endpoints whose share it already holds.
-    """
-    due = (
-        select(t.c.id)
-        .where(t.c.status == PENDING, t.c.next_attempt_at <= now)
-        .order_by(t.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    if skip_endpoints:
-        due = due.where(t.c.endpoint_id.not_in(list(skip_endpoints)))
-    stmt = (
-        update(t)
-        .where(t.c.id.in_(due.scalar_subquery()))
-        .values(lease_token=token, next_attempt_at=lease_until)
-        .returning(
-            t.c.id,
-            t.c.message_id,
-            t.c.endpoint_id,
-            t.c.tenant_id,
-            t.c.event_type,
-            t.c.attempt_count,
-        )
-    )
-    rows = (await conn.execute(stmt)).all()
-    return [
-        Claimed(
-            r.id,
-            r.message_id,
-            r.endpoint_id,
-            r.tenant_id,
-            r.event_type,
-            r.attempt_count,
-            token,
-        )
-        for r in rows
-    ]
-
-
-async def renew_leases(conn: AsyncConnection, *, tokens: Sequence[str], until: datetime) -> int:
-    """Extend every lease still held under these tokens (fenced by the token)."""
-    if not tokens:
-        return 0
-    stmt = (
-        update(t)
-        .where(t.c.lease_token.in_(list(tokens)), t.c.status == PENDING)
-        .values(next_attempt_at=until)
-    )
-    result = await conn.execute(stmt)
-    return int(result.rowcount or 0)
-
-
-async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]], *, now: datetime) -> None:
-    """Give deliveries back to the queue, due at once (id, token pairs; fenced)."""
-    if not held:
-        return
-    stmt = (
-        update(t)
-        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
-        .values(lease_token=None, next_attempt_at=now)
-    )
-    await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What one attempt did to its delivery."""
-
-    delivery_id: str
-    lease_token: str
-    status: DeliveryStatus
-    next_attempt_at: datetime | None
-    attempted_at: datetime
-    response_code: int | None
-    failure_reason: str | None
-
-
-async def record_outcomes(
-    conn: AsyncConnection, outcomes: Sequence[Outcome], *, now: datetime
-) -> None:
-    """Write attempt results onto their deliveries.
-
-    Fencing: each row is updated only while it still carries the lease token of the
-    claim that made the attempt. A worker whose lease ran out (and whose delivery was
-    claimed again) therefore cannot overwrite the newer claim's state.
-    """
-    if not outcomes:
-        return
-    stmt = (
-        update(t)
-        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
-        .values(
-            status=bindparam("b_status"),
-            attempt_count=t.c.attempt_count + 1,
-            next_attempt_at=bindparam("b_next"),
-            lease_token=None,
-            last_attempt_at=bindparam("b_at"),
-            last_response_code=bindparam("b_code"),
-            failure_reason=bindparam("b_reason"),
-            updated_at=now,
-        )
-    )
-    await conn.execute(
-        stmt,
-        [
-            {
-                "b_id": o.delivery_id,
-                "b_token": o.lease_token,
-                "b_status": o.status.value,
-                "b_next": o.next_attempt_at,
-                "b_at": o.attempted_at,
-                "b_code": o.response_code,
-                "b_reason": o.failure_reason,
-            }
-            for o in outcomes
-        ],
-    )
-
-
-async def finish_without_attempt(
-    conn: AsyncConnection,
-    held: Sequence[tuple[str, str]],
-    *,
-    status: DeliveryStatus,
-    reason: str,
-    now: datetime,
-) -> None:
-    """Make claimed deliveries final without sending (endpoint deleted or disabled meanwhile)."""
-    if not held:
-        return
-    stmt = (
-        update(t)
-        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
-        .values(
-            status=status.value,
-            next_attempt_at=None,
-            lease_token=None,
-            failure_reason=reason,
-            updated_at=now,
-        )
-    )
-    await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
-
-
 async def schedule_now(conn: AsyncConnection, delivery_id: str, *, now: datetime) -> None:
     """Send again now: back to pending, due at once, keeping its attempts and webhook-id.
 
@@ -338,18 +168,66 @@ async def fail_pending_of_endpoint(
     return int((await conn.execute(stmt)).rowcount or 0)
 
 
-async def next_due_at(conn: AsyncConnection) -> datetime | None:
-    """When the earliest pending delivery becomes due (for the worker's sleep)."""
-    stmt = (
-        select(t.c.next_attempt_at)
-        .where(t.c.status == PENDING)
-        .order_by(t.c.next_attempt_at)
-        .limit(1)
-    )
-    value: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
-    return value
-
-
 async def get_delivery_by_id(conn: AsyncConnection, delivery_id: str) -> Delivery | None:
     row = (await conn.execute(select(t).where(t.c.id == delivery_id))).first()
     return _to_model(row) if row else None
+
+
+RECOVERABLE = (DeliveryStatus.FAILED.value, DeliveryStatus.EXPIRED.value)
+
+
+async def recover_batch(
+    conn: AsyncConnection,
+    *,
+    endpoint_id: str,
+    since: datetime,
+    until: datetime,
+    untouched_since: datetime,
+    now: datetime,
+    limit: int,
+) -> int:
+    """Make up to `limit` failed/expired deliveries of one endpoint (created in the
+    window) pending and due now; returns how many. Called until it returns 0, each call
+    its own short transaction, so a large recovery never holds long locks. Rows changed
+    after `untouched_since` (recovered by this run and already failed again) are left."""
+    picked = (
+        select(t.c.id)
+        .where(
+            t.c.endpoint_id == endpoint_id,
+            t.c.status.in_(RECOVERABLE),
+            t.c.created_at >= since,
+            t.c.created_at < until,
+            t.c.updated_at < untouched_since,
+        )
+        .order_by(t.c.id)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await conn.execute(
+        update(t)
+        .where(t.c.id.in_(picked), t.c.status.in_(RECOVERABLE))
+        .values(
+            status=PENDING,
+            next_attempt_at=now,
+            lease_token=None,
+            failure_reason=None,
+            updated_at=now,
+        )
+    )
+    return int(result.rowcount or 0)
+
+
+async def count_recoverable(
+    conn: AsyncConnection, *, endpoint_id: str, since: datetime, until: datetime
+) -> int:
+    stmt = (
+        select(func.count())
+        .select_from(t)
+        .where(
+            t.c.endpoint_id == endpoint_id,
+            t.c.status.in_(RECOVERABLE),
+            t.c.created_at >= since,
+            t.c.created_at < until,
+        )
+    )
+    return int((await conn.execute(stmt)).scalar_one())

@@ -25,6 +25,13 @@ from hookline.domain.models import (
     SignatureConfig,
 )
 from hookline.domain.retry import format_schedule, parse_schedule
+from hookline.domain.signing import (
+    SIGNING_KEY_PREFIX,
+    STANDARD_WEBHOOKS,
+    STANDARD_WEBHOOKS_ED25519,
+    InvalidSecret,
+    public_key_of,
+)
 from hookline.store.paging import fetch_page
 from hookline.store.schema import endpoints as t
 
@@ -39,8 +46,22 @@ def _open_auth(row: Row[Any], cipher: Cipher) -> EndpointAuth:
     return EndpointAuth(auth_type, fields)
 
 
+def _public_key(row: Row[Any], cipher: Cipher) -> str | None:
+    """The `whpk_` key of the current secret, when that secret is an Ed25519 key."""
+    if not row.secret_sealed:
+        return None
+    secret = cipher.open(row.secret_sealed, context=f"secret:{row.id}")
+    if not secret.startswith(SIGNING_KEY_PREFIX):
+        return None
+    try:
+        return public_key_of(secret)
+    except InvalidSecret:
+        return None
+
+
 def _to_model(row: Row[Any], cipher: Cipher) -> Endpoint:
     sig = row.signature or {}
+    scheme = sig.get("scheme", STANDARD_WEBHOOKS)
     return Endpoint(
         id=row.id,
         tenant_id=row.tenant_id,
@@ -60,10 +81,11 @@ def _to_model(row: Row[Any], cipher: Cipher) -> Endpoint:
         auth=_open_auth(row, cipher),
         headers=dict(row.headers or {}),
         signature=SignatureConfig(
-            scheme=sig.get("scheme", "standard-webhooks"),
+            scheme=scheme,
             header=sig.get("header"),
             prefix=sig.get("prefix"),
             event_header=sig.get("event_header"),
+            public_key=_public_key(row, cipher) if scheme == STANDARD_WEBHOOKS_ED25519 else None,
         ),
         has_secret=row.has_secret,
         failure_count=row.failure_count,
@@ -75,7 +97,12 @@ def _to_model(row: Row[Any], cipher: Cipher) -> Endpoint:
 
 
 def _select() -> Any:
-    return select(*_PUBLIC_COLUMNS, t.c.secret_sealed.is_not(None).label("has_secret"))
+    # The sealed current secret comes along only to derive an Ed25519 public key from it.
+    return select(
+        *_PUBLIC_COLUMNS,
+        t.c.secret_sealed,
+        t.c.secret_sealed.is_not(None).label("has_secret"),
+    )
 
 
 def _values(endpoint: Endpoint, cipher: Cipher) -> dict[str, Any]:
@@ -206,12 +233,20 @@ class FanoutTarget:
     id: str
     events: tuple[str, ...]
     enabled: bool
+    fifo: bool
 
 
 async def fanout_targets(conn: AsyncConnection, tenant_id: str) -> list[FanoutTarget]:
     """The few columns publish needs to decide who gets a message."""
-    stmt = select(t.c.id, t.c.events, t.c.enabled).where(_live(tenant_id)).order_by(t.c.id)
-    return [FanoutTarget(r.id, tuple(r.events), r.enabled) for r in (await conn.execute(stmt))]
+    stmt = (
+        select(t.c.id, t.c.events, t.c.enabled, t.c.ordering)
+        .where(_live(tenant_id))
+        .order_by(t.c.id)
+    )
+    return [
+        FanoutTarget(r.id, tuple(r.events), r.enabled, r.ordering == Ordering.FIFO.value)
+        for r in (await conn.execute(stmt))
+    ]
 
 
 async def get_secrets(
@@ -285,42 +320,4 @@ async def soft_delete(conn: AsyncConnection, endpoint_id: str, *, now: datetime)
             disabled_reason="deleted",
             updated_at=now,
         )
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class HealthChange:
-    endpoint_id: str
-    succeeded: bool
-    at: datetime
-
-
-async def record_health(conn: AsyncConnection, changes: Sequence[HealthChange]) -> None:
-    """Fold attempt outcomes into `failure_count` (consecutive failures) and last times.
-
-    Outcomes are folded per endpoint first, so a batch costs one statement per endpoint.
-    A batch that has no success adds to the stored count with a relative update, so two
-    workers writing the same endpoint do not lose failures.
-    """
-    folded: dict[str, dict[str, Any]] = {}
-    for ch in sorted(changes, key=lambda c: c.at):
-        acc = folded.setdefault(ch.endpoint_id, {"fails": 0, "reset": False})
-        if ch.succeeded:
-            acc.update(fails=0, reset=True, last_success_at=ch.at)
-        else:
-            acc["fails"] += 1
-            acc["last_failure_at"] = ch.at
-    for endpoint_id, acc in folded.items():
-        values: dict[str, Any] = {
-            k: acc[k] for k in ("last_success_at", "last_failure_at") if k in acc
-        }
-        values["failure_count"] = acc["fails"] if acc["reset"] else t.c.failure_count + acc["fails"]
-        await conn.execute(update(t).where(t.c.id == endpoint_id).values(**values))
-
-
-async def disable(conn: AsyncConnection, endpoint_id: str, *, reason: str, now: datetime) -> None:
-    await conn.execute(
-        update(t)
-        .where(t.c.id == endpoint_id, t.c.enabled.is_(True))
-        .values(enabled=False, disabled_reason=reason, updated_at=now)
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -37,8 +39,16 @@ def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+# Alembic keeps its running context in module globals: two upgrades in one process must
+# not interleave (across processes the database lock above is what serialises them).
+_in_process: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 async def upgrade(db: Database, revision: str = "head") -> None:
-    async with db.engine.begin() as conn:
+    lock = _in_process.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock, db.engine.begin() as conn:
         await conn.run_sync(_upgrade, revision)
 
 

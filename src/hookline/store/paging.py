@@ -17,8 +17,11 @@ from hookline.domain.models import Page
 T = TypeVar("T")
 
 
+_VERSION = "c1:"
+
+
 def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+    return base64.urlsafe_b64encode((_VERSION + last_id).encode()).decode().rstrip("=")
 
 
 def decode_cursor(cursor: str) -> str:
@@ -26,12 +29,12 @@ def decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raw = ""
-    if not raw or not raw.isprintable() or len(raw) > 200:
+    if not raw.startswith(_VERSION) or not raw.isprintable() or len(raw) > 200:
         raise InvalidInput(
             "The cursor is not one this server handed out.",
             errors=[FieldError("query.cursor", "unknown cursor", cursor)],
         )
-    return raw
+    return raw[len(_VERSION) :]
 
 
 async def fetch_page(

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 T = TypeVar("T")
 
+MAX_INT32 = 2**31 - 1  # the largest count a database INTEGER column holds
+
 
 class Input(BaseModel):
     """Request bodies refuse unknown fields, so a typo is a 422, not a silent no-op."""

@@ -31,10 +31,21 @@ class AuthIn(Input):
 
 
 class SignatureIn(Input):
-    scheme: str = "standard-webhooks"
-    header: str | None = None
-    prefix: str | None = None
-    event_header: str | None = None
+    scheme: str = Field(
+        default="standard-webhooks",
+        description=(
+            "standard-webhooks (v1, HMAC-SHA256), standard-webhooks-ed25519 (v1a; the "
+            "endpoint shows its whpk_ public key) or hmac-sha256-hex (GitHub style)"
+        ),
+        examples=["standard-webhooks"],
+    )
+    header: str | None = Field(
+        default=None, description="hmac-sha256-hex: the header (X-Webhook-Signature)"
+    )
+    prefix: str | None = Field(default=None, description="hmac-sha256-hex: e.g. sha256=")
+    event_header: str | None = Field(
+        default=None, description="hmac-sha256-hex: a header that carries the event type"
+    )
 
     def to_domain(self) -> SignatureConfig:
         return SignatureConfig(self.scheme, self.header, self.prefix, self.event_header)
@@ -115,7 +126,7 @@ class EndpointOut(BaseModel):
     @classmethod
     def of(cls, ep: Endpoint) -> EndpointOut:
         sig = {"scheme": ep.signature.scheme}
-        for name in ("header", "prefix", "event_header"):
+        for name in ("header", "prefix", "event_header", "public_key"):
             value = getattr(ep.signature, name)
             if value is not None:
                 sig[name] = value
@@ -148,7 +159,10 @@ class EndpointOut(BaseModel):
 
 
 class EndpointCreated(EndpointOut):
-    secret: str | None = Field(description="The signing secret: shown this once")
+    secret: str | None = Field(
+        description="The signing secret (whsec_..., or the whsk_... Ed25519 private key): "
+        "shown this once"
+    )
 
 
 class RotateIn(Input):

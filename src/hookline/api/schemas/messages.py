@@ -14,9 +14,12 @@ class MessageIn(Input):
     event_type: str = Field(examples=["invoice.paid"])
     payload: Any = Field(examples=[{"invoice_id": "inv_42", "amount": 1200}])
     id: str | None = Field(
-        default=None, description="Your id for this event; acts as an idempotency key"
+        default=None,
+        min_length=1,
+        max_length=255,
+        description="Your id for this event; acts as an idempotency key",
     )
-    ordering_key: str | None = None
+    ordering_key: str | None = Field(default=None, min_length=1, max_length=255)
 
 
 class DeliveryStatusOut(BaseModel):

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from hookline.api.schemas.common import Input
+from hookline.api.schemas.common import MAX_INT32, Input
 from hookline.domain.models import Tenant
 
 
@@ -13,14 +13,14 @@ class TenantIn(Input):
     name: str = Field(min_length=1, max_length=200, examples=["Acme Inc."])
     uid: str | None = Field(default=None, examples=["acme"])
     metadata: dict[str, Any] = Field(default_factory=dict)
-    max_endpoints: int | None = Field(default=None, ge=0, description="0 = no limit")
+    max_endpoints: int | None = Field(default=None, ge=0, le=MAX_INT32, description="0 = no limit")
 
 
 class TenantPatch(Input):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     uid: str | None = None
     metadata: dict[str, Any] | None = None
-    max_endpoints: int | None = Field(default=None, ge=0)
+    max_endpoints: int | None = Field(default=None, ge=0, le=MAX_INT32)
 
 
 class TenantOut(BaseModel):

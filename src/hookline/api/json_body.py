@@ -1,0 +1,23 @@
+"""The API speaks JSON only: a body sent as a form (curl's `-d` default) or with no
+content type is read as JSON instead of failing with a confusing validation error."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+_FORM = b"application/x-www-form-urlencoded"
+
+
+class JsonByDefault:
+    def __init__(self, app: ASGIApp, *, prefix: str = "/v1/") -> None:
+        self.app = app
+        self.prefix = prefix
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(self.prefix):
+            headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
+            declared = [v for k, v in scope["headers"] if k == b"content-type"]
+            if not declared or declared[0].split(b";")[0].strip().lower() == _FORM:
+                scope = dict(scope)
+                scope["headers"] = [*headers, (b"content-type", b"application/json")]
+        await self.app(scope, receive, send)

@@ -1,0 +1,107 @@
+"""Errors are RFC 9457 problem+json, and the service's own routes answer."""
+
+from __future__ import annotations
+
+
+async def test_every_kind_of_error_is_problem_json(hookline, problem):
+    await hookline.event_type("invoice.paid")
+    tenant = await hookline.tenant(uid="acme")
+    c = hookline.client
+
+    # 401: no key at all.
+    async with hookline.as_key(None) as anonymous:
+        body = problem(await anonymous.get("/v1/tenants"), 401)
+    assert body["type"] != "about:blank"
+
+    # 404: an unknown object, and an unknown route.
+    problem(await c.get("/v1/tenants/nobody"), 404)
+    problem(await c.get("/v1/tenants/acme/endpoints/ep_01JXXXXXXXXXXXXXXXXXXXXXXX"), 404)
+    problem(await c.get("/v1/no-such-route"), 404)
+    problem(await c.get("/nothing/here"), 404)
+
+    # 405: a route that exists, with a method it does not have.
+    problem(await c.put("/v1/tenants"), 405)
+
+    # 409: a uid already taken.
+    problem(await c.post("/v1/tenants", json={"name": "Other", "uid": "acme"}), 409)
+
+    # 400: an endpoint URL the policy refuses.
+    resp = await c.post(
+        "/v1/tenants/acme/endpoints",
+        json={"url": "https://u:p@hooks.example.com/in", "events": ["invoice.paid"]},
+    )
+    problem(resp, 400)
+
+    # 422 from the service: unknown event type at publish.
+    resp = await c.post(
+        f"/v1/tenants/{tenant['id']}/messages", json={"event_type": "nope", "payload": {}}
+    )
+    problem(resp, 422, "body.event_type")
+
+
+async def test_bad_json_and_unknown_fields_are_422_with_locations(hookline, problem):
+    c = hookline.client
+    # A body that is not JSON at all.
+    resp = await c.post(
+        "/v1/tenants", content=b'{"name": ', headers={"content-type": "application/json"}
+    )
+    body = problem(resp, 422)
+    assert body["errors"], body
+    assert all(e["location"].startswith("body") for e in body["errors"])
+
+    # A JSON array where an object belongs.
+    body = problem(await c.post("/v1/tenants", json=["Acme"]), 422)
+    assert body["errors"][0]["location"].startswith("body")
+
+    # A field this resource does not have: a typo is an error, not a silent no-op.
+    problem(await c.post("/v1/tenants", json={"name": "Acme", "colour": "red"}), 422, "body.colour")
+
+    # A field of the wrong type, and a missing required field.
+    problem(await c.post("/v1/tenants", json={"name": 12}), 422, "body.name")
+    problem(await c.post("/v1/event-types", json={"description": "x"}), 422, "body.name")
+
+    # A bad query parameter.
+    problem(await c.get("/v1/tenants", params={"limit": "many"}), 422, "query.limit")
+
+    # Numbers too large for any column are refused, not a 500.
+    huge = 10**30
+    problem(await c.get("/v1/tenants", params={"offset": huge}), 422, "query.offset")
+    problem(await c.post("/v1/tenants", json={"name": "x", "max_endpoints": huge}), 422)
+    await hookline.tenant(uid="acme")
+    problem(await c.patch("/v1/tenants/acme", json={"max_endpoints": huge}), 422)
+    endpoint = {"url": "https://hooks.acme.example/in", "events": ["webhook.test"]}
+    for name in ("timeout", "rate_limit", "max_in_flight"):
+        resp = await c.post("/v1/tenants/acme/endpoints", json={**endpoint, name: huge})
+        problem(resp, 422, f"body.{name}")
+
+    # None of that created anything.
+    assert [t["uid"] for t in (await hookline.call("GET", "/v1/tenants", 200))["data"]] == ["acme"]
+    assert (await hookline.call("GET", "/v1/tenants/acme/endpoints", 200))["data"] == []
+
+
+async def test_health_readiness_and_docs_answer(hookline):
+    async with hookline.as_key(None) as anonymous:
+        health = await anonymous.get("/healthz")
+        assert health.status_code == 200
+        assert health.json()["status"] == "ok"
+
+        ready = await anonymous.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["database"] == "ok"
+
+        spec = await anonymous.get("/openapi.json")
+        assert spec.status_code == 200
+        paths = spec.json()["paths"]
+        for route in (
+            "/v1/event-types",
+            "/v1/tenants",
+            "/v1/tenants/{tenant}/endpoints",
+            "/v1/tenants/{tenant}/messages",
+            "/v1/tenants/{tenant}/endpoints/{endpoint}/deliveries",
+            "/v1/api-keys",
+        ):
+            assert route in paths, route
+
+        docs = await anonymous.get("/docs")
+        assert docs.status_code == 200
+        assert "text/html" in docs.headers["content-type"]
