@@ -49,17 +49,18 @@ def require_operator(principal: Principal) -> None:
 
 
 async def resolve_tenant(conn: AsyncConnection, principal: Principal, ref: str) -> Tenant:
-    """The tenant named by id or uid in a path, if this key may see it.
+    """The tenant named by id or uid in a path, if this key may see it."""
+    return tenant_visible(principal, ref, await tenant_store.get_tenant(conn, ref))
+
+
+def tenant_visible(principal: Principal, ref: str, found: Tenant | None) -> Tenant:
+    """`found` (the tenant `ref` names, if any) when this key may see it.
 
     A tenant-bound key asking for any other tenant gets 403 whether or not that tenant
     exists, so the answer reveals nothing.
     """
-    if principal.tenant_id is not None and ref != principal.tenant_id:
-        tenant = await tenant_store.get_tenant(conn, ref)
-        if tenant is None or tenant.id != principal.tenant_id:
-            raise Forbidden("This key is bound to another tenant.")
-        return tenant
-    tenant = await tenant_store.get_tenant(conn, ref)
-    if tenant is None:
+    if principal.tenant_id is not None and (found is None or found.id != principal.tenant_id):
+        raise Forbidden("This key is bound to another tenant.")
+    if found is None:
         raise NotFound(f"No tenant {ref!r}.")
-    return tenant
+    return found

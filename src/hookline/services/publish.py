@@ -1,10 +1,18 @@
 """Publishing: one message, fanned out to a delivery per subscribed endpoint, in one
-transaction, so an answered publish is never lost."""
+transaction, so an answered publish is never lost.
+
+Concurrent publishes share that transaction (group commit): a batch looks up its
+tenants, event types, subscriptions and idempotency keys with one query each, then
+writes every message and delivery at once. Each publish still gets its own answer: a
+refused one (unknown tenant or event type, bad payload) writes nothing.
+"""
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -13,18 +21,21 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline import telemetry
 from hookline.domain.clock import utcnow
-from hookline.domain.errors import FieldError, InvalidInput, NotFound, PayloadTooLarge
+from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from hookline.domain.ids import new_id
 from hookline.domain.matching import subscribes
-from hookline.domain.models import DeliveryStatus, Message, Principal, Tenant
+from hookline.domain.models import DeliveryStatus, Message, Principal
 from hookline.domain.payload import message_body
 from hookline.domain.payload_schema import payload_errors
-from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.access import Permission, require, tenant_visible
 from hookline.services.context import Context
 from hookline.store import deliveries as delivery_store
 from hookline.store import endpoints as endpoint_store
 from hookline.store import event_types as event_type_store
 from hookline.store import messages as message_store
+from hookline.store import tenants as tenant_store
+from hookline.store.database import Database
+from hookline.store.group_commit import GroupCommit
 
 MAX_KEY_LENGTH = 255
 ENDPOINT_DISABLED = "endpoint disabled"
@@ -60,6 +71,20 @@ def encode_payload(payload: Any, *, limit: int) -> bytes:
     return raw
 
 
+@dataclass(frozen=True, slots=True)
+class _Request:
+    principal: Principal
+    tenant_ref: str
+    event_type: str
+    payload: Any
+    idempotency_key: str | None
+    ordering_key: str | None
+    only_endpoint: str | None
+    message_id: str
+    created_at: datetime
+    window: timedelta
+
+
 async def publish(
     ctx: Context,
     principal: Principal,
@@ -78,32 +103,25 @@ async def publish(
     require(principal, Permission.PUBLISH)
     _check_keys(idempotency_key, ordering_key)
     encode_payload(payload, limit=ctx.policy.max_payload_bytes)
+    request = _Request(
+        principal=principal,
+        tenant_ref=tenant,
+        event_type=event_type,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        ordering_key=ordering_key,
+        only_endpoint=only_endpoint,
+        message_id=new_id("msg"),
+        created_at=utcnow(),
+        window=timedelta(seconds=ctx.policy.idempotency_window_s),
+    )
     try:
-        published = await _publish_once(
-            ctx,
-            principal,
-            tenant,
-            event_type,
-            payload,
-            idempotency_key,
-            ordering_key,
-            only_endpoint,
-        )
-    except IntegrityError:
-        # Another request with the same idempotency key committed first (PostgreSQL);
-        # answer with its message, as if we had arrived second.
-        if idempotency_key is None:
-            raise
-        published = await _publish_once(
-            ctx,
-            principal,
-            tenant,
-            event_type,
-            payload,
-            idempotency_key,
-            ordering_key,
-            only_endpoint,
-        )
+        published = await _committer(ctx).submit(request)
+    except IntegrityError as exc:  # the tenant or an endpoint was deleted meanwhile
+        raise Conflict(
+            "The tenant or its endpoints changed while publishing; nothing was stored. "
+            "Publish again."
+        ) from exc
     if published.created:
         telemetry.MESSAGES_PUBLISHED.inc()
         telemetry.DELIVERIES_CREATED.inc(published.deliveries)
@@ -112,68 +130,121 @@ async def publish(
     return published
 
 
-async def _publish_once(
-    ctx: Context,
-    principal: Principal,
-    tenant_ref: str,
-    event_type: str,
-    payload: Any,
-    idempotency_key: str | None,
-    ordering_key: str | None,
-    only_endpoint: str | None,
-) -> Published:
-    now = utcnow()
-    async with ctx.db.write() as conn:
-        tenant = await resolve_tenant(conn, principal, tenant_ref)
-        if idempotency_key is not None:
-            earlier = await message_store.find_by_idempotency_key(
-                conn, tenant_id=tenant.id, key=idempotency_key
-            )
-            if earlier is not None:
-                window = timedelta(seconds=ctx.policy.idempotency_window_s)
-                if earlier.created_at + window > now:
-                    counts = await delivery_store.count_for_messages(conn, [earlier.id])
-                    return Published(earlier, counts.get(earlier.id, 0), created=False)
-                await message_store.forget_idempotency_key(conn, earlier.id)
-        known = await event_type_store.get_event_type(conn, event_type)
-        if known is None:
-            raise InvalidInput(
-                f"Unknown event type {event_type!r}.",
-                errors=[FieldError("body.event_type", "unknown event type", event_type)],
-            )
-        if known.schema:
-            problems = payload_errors(known.schema, payload)
-            if problems:
-                raise InvalidInput(
-                    f"The payload does not match the schema of {event_type!r}.", errors=problems
-                )
-        message_id = new_id("msg")
-        message = Message(
-            id=message_id,
-            tenant_id=tenant.id,
-            event_type=event_type,
-            body=message_body(
-                message_id=message_id,
-                event_type=event_type,
-                created_at=now,
-                data=payload,
-            ),
-            idempotency_key=idempotency_key,
-            ordering_key=ordering_key,
-            created_at=now,
+_committers: weakref.WeakKeyDictionary[Database, GroupCommit[_Request, Published]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _committer(ctx: Context) -> GroupCommit[_Request, Published]:
+    committer = _committers.get(ctx.db)
+    if committer is None:
+
+        async def apply(
+            conn: AsyncConnection, requests: Sequence[_Request]
+        ) -> list[Published | BaseException]:
+            return await _publish_batch(ctx, conn, requests)
+
+        committer = _committers[ctx.db] = GroupCommit(ctx.db, apply)
+    return committer
+
+
+async def _publish_batch(
+    ctx: Context, conn: AsyncConnection, requests: Sequence[_Request]
+) -> list[Published | BaseException]:
+    """Inside one write transaction: settle every request, write the accepted ones."""
+    tenants = await tenant_store.get_tenants(conn, [r.tenant_ref for r in requests])
+    known = await event_type_store.get_event_types(conn, list({r.event_type for r in requests}))
+    outcomes: list[Published | BaseException | None] = []
+    accepted: list[tuple[int, _Request, str]] = []  # (index, request, tenant id)
+    for i, r in enumerate(requests):
+        try:
+            owner = tenant_visible(r.principal, r.tenant_ref, tenants.get(r.tenant_ref))
+            _check_event(r, known.get(r.event_type))
+        except Exception as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(None)
+        accepted.append((i, r, owner.id))
+    targets = await endpoint_store.fanout_targets_many(conn, list({tid for _, _, tid in accepted}))
+    keyed = [(tid, r.idempotency_key) for _, r, tid in accepted if r.idempotency_key]
+    earlier = await message_store.find_by_idempotency_keys(conn, keyed)
+    first_with_key: dict[tuple[str, str], int] = {}
+    messages: list[Message] = []
+    rows: list[delivery_store.NewDelivery] = []
+    replays: dict[int, Message] = {}
+    for i, r, tid in accepted:
+        if r.idempotency_key is not None:
+            pair = (tid, r.idempotency_key)
+            if pair in first_with_key:  # a twin earlier in this batch answers for it
+                replays[i] = messages[first_with_key[pair]]
+                continue
+            found = earlier.get(pair)
+            if found is not None and found.created_at + r.window > r.created_at:
+                replays[i] = found
+                continue
+            if found is not None:  # its 24 h are over: the key may name a new message
+                await message_store.forget_idempotency_key(conn, found.id)
+            first_with_key[pair] = len(messages)
+        message = _message(r, tid)
+        try:
+            fanned = _fan_out(targets.get(tid, []), message, r.only_endpoint)
+        except Exception as exc:
+            outcomes[i] = exc
+            continue
+        messages.append(message)
+        rows.extend(fanned)
+        outcomes[i] = Published(
+            message, len(fanned), created=True, delivery_ids=tuple(d.id for d in fanned)
         )
-        rows = await _fan_out(conn, tenant, message, only_endpoint)
-        await message_store.insert_messages(conn, [message])
-        await delivery_store.insert_deliveries(conn, rows)
-        if any(r.status is DeliveryStatus.PENDING for r in rows):
-            await ctx.wakeup.announce(conn)
-    return Published(message, len(rows), created=True, delivery_ids=tuple(r.id for r in rows))
+    await message_store.insert_messages(conn, messages)
+    await delivery_store.insert_deliveries(conn, rows)
+    if any(d.status is DeliveryStatus.PENDING for d in rows):
+        await ctx.wakeup.announce(conn)
+    written = {o.message.id: o for o in outcomes if isinstance(o, Published)}
+    counts = await delivery_store.count_for_messages(
+        conn, [m.id for m in replays.values() if m.id not in written]
+    )
+    for i, m in replays.items():
+        twin = written.get(m.id)
+        n = twin.deliveries if twin is not None else counts.get(m.id, 0)
+        outcomes[i] = Published(m, n, created=False)
+    return [o for o in outcomes if o is not None]
 
 
-async def _fan_out(
-    conn: AsyncConnection, tenant: Tenant, message: Message, only_endpoint: str | None
+def _check_event(r: _Request, known: Any) -> None:
+    if known is None:
+        raise InvalidInput(
+            f"Unknown event type {r.event_type!r}.",
+            errors=[FieldError("body.event_type", "unknown event type", r.event_type)],
+        )
+    if known.schema:
+        problems = payload_errors(known.schema, r.payload)
+        if problems:
+            raise InvalidInput(
+                f"The payload does not match the schema of {r.event_type!r}.", errors=problems
+            )
+
+
+def _message(r: _Request, tenant_id: str) -> Message:
+    return Message(
+        id=r.message_id,
+        tenant_id=tenant_id,
+        event_type=r.event_type,
+        body=message_body(
+            message_id=r.message_id,
+            event_type=r.event_type,
+            created_at=r.created_at,
+            data=r.payload,
+        ),
+        idempotency_key=r.idempotency_key,
+        ordering_key=r.ordering_key,
+        created_at=r.created_at,
+    )
+
+
+def _fan_out(
+    targets: list[endpoint_store.FanoutTarget], message: Message, only_endpoint: str | None
 ) -> list[delivery_store.NewDelivery]:
-    targets = await endpoint_store.fanout_targets(conn, tenant.id)
     if only_endpoint is not None:
         targets = [t for t in targets if t.id == only_endpoint]
         if not targets:
@@ -185,7 +256,7 @@ async def _fan_out(
             id=new_id("dlv"),
             message_id=message.id,
             endpoint_id=t.id,
-            tenant_id=tenant.id,
+            tenant_id=message.tenant_id,
             event_type=message.event_type,
             ordering_key=message.ordering_key,
             # FIFO endpoints order by key; no key means one queue for the whole endpoint.

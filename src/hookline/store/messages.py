@@ -98,3 +98,20 @@ async def list_messages(
         offset=offset,
         descending=True,
     )
+
+
+async def find_by_idempotency_keys(
+    conn: AsyncConnection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Message]:
+    """Messages by (tenant id, idempotency key), for a batch of publishes at once."""
+    if not keys:
+        return {}
+    by_key = {k for _, k in keys}
+    stmt = select(t).where(t.c.idempotency_key.in_(list(by_key)))
+    found = {}
+    wanted = set(keys)
+    for row in (await conn.execute(stmt)).all():
+        pair = (row.tenant_id, row.idempotency_key)
+        if pair in wanted:
+            found[pair] = _to_model(row)
+    return found

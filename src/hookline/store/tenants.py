@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,6 +45,21 @@ async def get_tenant(conn: AsyncConnection, ref: str) -> Tenant | None:
     """By id or by uid."""
     row = (await conn.execute(select(t).where(or_(t.c.id == ref, t.c.uid == ref)))).first()
     return _to_model(row) if row else None
+
+
+async def get_tenants(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, Tenant]:
+    """Tenants by id or uid, keyed by the ref asked for (absent when none matches)."""
+    if not refs:
+        return {}
+    wanted = list(set(refs))
+    stmt = select(t).where(or_(t.c.id.in_(wanted), t.c.uid.in_(wanted)))
+    found: dict[str, Tenant] = {}
+    for row in (await conn.execute(stmt)).all():
+        tenant = _to_model(row)
+        for ref in (tenant.id, tenant.uid):
+            if ref in wanted:
+                found[ref] = tenant
+    return found
 
 
 async def uid_taken(conn: AsyncConnection, uid: str, *, except_id: str | None = None) -> bool:
