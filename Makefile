@@ -31,6 +31,9 @@ lint: install
 test: install lint  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: install  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
+	$(BIN)/python -m bench $(ARGS)
+
 format: install
 	$(BIN)/ruff check --fix src tests
 	$(BIN)/ruff format src tests

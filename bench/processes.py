@@ -88,7 +88,7 @@ def spawn(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE if stdout_pipe else fh,
             stderr=fh,
-            preexec_fn=_PREEXEC,  # noqa: PLW1509 - only calls prctl, preloaded above
+            preexec_fn=_PREEXEC,  # only calls prctl, looked up before the fork
             process_group=0,
         )
     finally:
@@ -262,7 +262,9 @@ BENCH_SETTINGS = {
 }
 
 
-def hookline_env(*, database_url: str, data_dir: Path, secret_key: str, **extra: str) -> dict[str, str]:
+def hookline_env(
+    *, database_url: str, data_dir: Path, secret_key: str, **extra: str
+) -> dict[str, str]:
     """The environment of every `hookline` the benchmark starts (see `BENCH_SETTINGS`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("HOOKLINE_")}
     env.update(BENCH_SETTINGS)
@@ -305,9 +307,7 @@ class Hookline(Child):
         raise BenchError(f"{self.name} not ready within {timeout:.0f}s:\n{self.tail()}")
 
 
-async def start_hookline(
-    role: str, *, name: str, env: dict[str, str], log_dir: Path
-) -> Hookline:
+async def start_hookline(role: str, *, name: str, env: dict[str, str], log_dir: Path) -> Hookline:
     """Start `hookline <role> --dev` (serve and api on a free port) and wait for /readyz."""
     argv = [HOOKLINE, role, "--dev"]
     base = None

@@ -21,8 +21,8 @@ from bench.processes import ADMIN_KEY, BenchError
 EVENT_TYPE = "bench.event"
 BODY_BYTES = 1024
 # {"id":"msg_<26>","type":"bench.event","timestamp":"2026-01-01T00:00:00.000Z",
-#  "data":{"seq":123456,"pad":"…"}} is 125 bytes around the padding.
-PAD = "x" * (BODY_BYTES - 125)
+#  "data":{"seq":123456,"pad":"…"}} is 130 bytes around the padding.
+PAD = "x" * (BODY_BYTES - 130)
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 MAX_RETRIES = 5
 Progress = Callable[[str], None]
@@ -188,7 +188,8 @@ async def publish_paced(
     progress: Progress,
 ) -> Published:
     """Publish at `rate` messages per second for `duration` seconds (open loop: a slow
-    answer does not delay the next publish, up to `max_in_flight` at once)."""
+    answer does not delay the next publish, up to `max_in_flight` at once). Stops
+    scheduling after 3 × `duration` if the API cannot keep up."""
     out = Published()
     total = int(rate * duration)
     slots = asyncio.Semaphore(max_in_flight)
@@ -204,6 +205,9 @@ async def publish_paced(
     t0 = time.monotonic()
     next_note = t0 + 2.0
     for seq in range(total):
+        if time.monotonic() - t0 > 3 * duration:
+            progress(f"could not keep up: stopped at {seq:,}/{total:,} after {3 * duration:g}s")
+            break
         delay = t0 + seq / rate - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)

@@ -24,6 +24,7 @@ import asyncio
 import signal
 import sys
 import time
+from typing import cast
 
 import httptools
 import orjson
@@ -93,8 +94,8 @@ class HttpProtocol(asyncio.Protocol):
         self._body_size = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self._transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses, but behave as one.
+        self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         try:

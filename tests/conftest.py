@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from support.databases import ENGINES, PostgresTemplates, sqlite_url
+from support.databases import ENGINES, PostgresTemplates, SqliteTemplate
 from support.harness import Hookline, settings_for, start_hookline
 from support.receiver import Receiver
 
 _templates = PostgresTemplates()
+_sqlite_template = SqliteTemplate()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -22,7 +23,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 async def db_url(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[str]:
     """A fresh, migrated database of each kind."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
+        yield await _sqlite_template.create(tmp_path)
         return
     url = await _templates.create()
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -94,3 +96,23 @@ class PostgresTemplates:
 
 def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'hookline.db'}"
+
+
+class SqliteTemplate:
+    """A migrated SQLite file made once per session and copied for each test (cheaper
+    than replaying the migrations every time; the migration test replays them)."""
+
+    def __init__(self) -> None:
+        self._path: Path | None = None
+
+    async def create(self, directory: Path) -> str:
+        if self._path is None:
+            template_dir = Path(tempfile.mkdtemp(prefix="hl-sqlite-template-"))
+            db = Database(sqlite_url(template_dir))
+            try:
+                await migrate.upgrade(db)
+            finally:
+                await db.dispose()
+            self._path = template_dir / "hookline.db"
+        shutil.copyfile(self._path, directory / "hookline.db")
+        return sqlite_url(directory)

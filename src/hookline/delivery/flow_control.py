@@ -5,7 +5,9 @@ rate holds across every worker."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
+from collections import deque
 
 from hookline.domain.flow import Aimd
 from hookline.store import endpoint_health
@@ -13,33 +15,52 @@ from hookline.store.database import Database
 
 
 class EndpointLimiter:
-    """At most `aimd.allowed` attempts in flight; waiters start in arrival order."""
+    """At most `aimd.allowed` attempts in flight; waiters start in arrival order.
+
+    A release hands its slot straight to the oldest waiter (no thundering herd: one
+    release wakes at most the waiters that can actually start)."""
 
     def __init__(self, cap: int) -> None:
         self.aimd = Aimd(cap)
         self.active = 0
-        self._changed = asyncio.Condition()
+        self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self) -> None:
-        async with self._changed:
-            await self._changed.wait_for(lambda: self.active < self.aimd.allowed)
+        if self.active < self.aimd.allowed and not self._waiters:
             self.active += 1
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter  # granted: `active` was counted for us by `_grant`
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release(overloaded=None)  # granted, then cancelled: give it back
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
 
-    async def release(self, *, overloaded: bool | None) -> None:
+    def release(self, *, overloaded: bool | None) -> None:
         """`overloaded`: True shrinks, False grows, None (no answer to judge) leaves it."""
-        async with self._changed:
-            self.active -= 1
-            if overloaded is True:
-                self.aimd.overload()
-            elif overloaded is False:
-                self.aimd.success()
-            self._changed.notify_all()
+        self.active -= 1
+        if overloaded is True:
+            self.aimd.overload()
+        elif overloaded is False:
+            self.aimd.success()
+        self._grant()
 
-    async def resize(self, cap: int) -> None:
+    def resize(self, cap: int) -> None:
         if cap != self.aimd.cap:
-            async with self._changed:
-                self.aimd.resize(cap)
-                self._changed.notify_all()
+            self.aimd.resize(cap)
+            self._grant()
+
+    def _grant(self) -> None:
+        while self._waiters and self.active < self.aimd.allowed:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                self.active += 1
+                waiter.set_result(None)
 
 
 LATE_TOLERANCE = 0.005

@@ -292,17 +292,17 @@ class Worker:
         while len(self._bodies) > BODY_CACHE_SIZE:
             self._bodies.popitem(last=False)
 
-    async def _limiter(self, ep: Endpoint) -> EndpointLimiter:
+    def _limiter(self, ep: Endpoint) -> EndpointLimiter:
         cap = self._caps[ep.id]
         limiter = self._limiters.get(ep.id)
         if limiter is None:
             limiter = self._limiters[ep.id] = EndpointLimiter(cap)
         else:
-            await limiter.resize(cap)
+            limiter.resize(cap)
         return limiter
 
     async def _deliver(self, c: Claimed, ep: Endpoint, active: list[str], body: bytes) -> None:
-        limiter = await self._limiter(ep)
+        limiter = self._limiter(ep)
         await limiter.acquire()
         overloaded: bool | None = None
         try:
@@ -325,7 +325,7 @@ class Worker:
             elif is_overload(result.response_code, timed_out=result.timed_out):
                 overloaded = True
         finally:
-            await limiter.release(overloaded=overloaded)
+            limiter.release(overloaded=overloaded)
         self._attempts += 1
         telemetry.record_attempt(
             succeeded=result.succeeded, code=result.response_code, seconds=result.duration_ms / 1000

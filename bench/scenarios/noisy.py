@@ -1,0 +1,99 @@
+"""Scenario 6, noisy neighbour: on `hookline serve` + SQLite, a healthy endpoint (the
+receiver) beside a hanging one (a second receiver that never answers; endpoint timeout
+5 s, default max_in_flight 10) of another tenant, which keeps getting messages
+throughout. The healthy endpoint's throughput as a fraction of scenario 2's."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bench import measure
+from bench.processes import Child, start_hookline, start_receiver, stop_all
+from bench.publisher import Api, publish_many
+from bench.report import Row, Target
+from bench.scenarios.common import Context, publish_summary, single_endpoint, sqlite_url, wait_bound
+
+NAME = "noisy"
+TARGET = Target(">=", 0.95)
+NOISY_LANES = 4
+
+
+async def run(ctx: Context) -> list[Row]:
+    cfg = ctx.config
+    data_dir = ctx.fresh_dir(NAME)
+    env = ctx.env(sqlite_url(data_dir), data_dir)
+    rx = ctx.receiver
+    count = cfg.messages
+    noisy_count = max(1, int(count * cfg.noisy_share))
+    children: list[Child] = []
+    hang = await start_receiver("receiver-hanging", data_dir, hang=True)
+    children.append(hang)
+    try:
+        web = await start_hookline("serve", name="serve", env=env, log_dir=data_dir)
+        children.append(web)
+        assert web.base is not None
+        await rx.reset()
+        async with Api(web.base, connections=cfg.publishers + NOISY_LANES) as api:
+            healthy = await single_endpoint(ctx, api)
+            noisy = await api.tenant("noisy-neighbour")
+            await api.endpoint(noisy, hang.url("/hang"), uid="hanging", timeout=cfg.noisy_timeout)
+            ctx.log(
+                f"publishing {count:,} to the healthy endpoint and {noisy_count:,} to the "
+                f"hanging one (timeout {cfg.noisy_timeout}s) at once"
+            )
+            cpu = measure.CpuMeter({"serve": web.pid, "receiver": rx.pid}).start()
+            good, bad = await asyncio.gather(
+                publish_many(
+                    api,
+                    lambda _seq: healthy,
+                    count,
+                    concurrency=cfg.publishers,
+                    progress=ctx.log,
+                    timeout=wait_bound(count),
+                ),
+                publish_many(
+                    api,
+                    lambda _seq: noisy,
+                    noisy_count,
+                    concurrency=NOISY_LANES,
+                    progress=lambda _m: None,
+                    timeout=wait_bound(count),
+                ),
+            )
+            await rx.wait_for(good.count, timeout=wait_bound(count), progress=ctx.log, watch=[web])
+            cpu_percent = cpu.stop()
+        receipts = await rx.receipts()
+        hung = await hang.stats()
+    finally:
+        await hang.close()
+        stop_all(children)
+    last = measure.last_receipt(good.accepted, receipts)
+    delivered = sum(1 for i in good.accepted if i in receipts)
+    span = last - good.started if last else None
+    rate = delivered / span if span else None
+    fraction = rate / ctx.e2e_rate if rate and ctx.e2e_rate else None
+    lat = measure.latency(good.accepted, receipts)
+    ctx.details[NAME] = {
+        "healthy_rate_per_s": rate,
+        "fraction_of_e2e": fraction,
+        "e2e_rate_per_s": ctx.e2e_rate,
+        "delivered": delivered,
+        "seconds": span,
+        "publish_healthy": publish_summary(good),
+        "publish_noisy": publish_summary(bad),
+        "hanging_requests_received": hung["requests"],
+        "healthy_latency": lat.as_dict(),
+        "cpu_percent_of_one_core": cpu_percent,
+    }
+    ctx.log(f"healthy endpoint at {rate or 0:,.0f}/s; fraction of e2e {fraction or 0:.3f}")
+    note = (
+        f"{noisy_count:,} messages to a hanging endpoint (timeout {cfg.noisy_timeout}s, "
+        f"max_in_flight 10) got {hung['requests']:,.0f} attempts meanwhile; "
+        f"healthy p99 {lat.p99 or 0:.0f} ms"
+    )
+    if fraction is None:
+        note += "; run e2e in the same run for the fraction"
+    return [
+        Row(NAME, "healthy endpoint, fraction of e2e", fraction, "×", None, TARGET, note=note),
+        Row(NAME, "healthy endpoint throughput", rate, "msg/s", ctx.ratio(rate)),
+    ]
