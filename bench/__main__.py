@@ -134,6 +134,7 @@ async def run(args: argparse.Namespace) -> int:
     finally:
         await receiver.close()
         receiver.stop()
+    machine["load_average_at_end"] = os.getloadavg() if hasattr(os, "getloadavg") else None
     print(report.table(rows))
     report.write_json(
         args.output,

@@ -37,6 +37,7 @@ class Published:
     """What a publishing run got: the accepted time of each message id, and its pace."""
 
     accepted: dict[str, float] = field(default_factory=dict)  # id → time.time() of the 2xx
+    tenant_of: dict[str, str] = field(default_factory=dict)  # id → the tenant it went to
     started: float = 0.0  # time.time() just before the first request
     finished: float = 0.0  # time.time() after the last answer
     errors: int = 0
@@ -46,6 +47,9 @@ class Published:
     @property
     def count(self) -> int:
         return len(self.accepted)
+
+    def ids_of(self, tenant: str) -> list[str]:
+        return [i for i, t in self.tenant_of.items() if t == tenant]
 
     @property
     def rate(self) -> float:
@@ -129,7 +133,9 @@ class Api:
             if status in (200, 202):
                 now = time.time()
                 into.request_seconds.append(time.perf_counter() - sent)
-                into.accepted[orjson.loads(raw)["id"]] = now
+                msg_id = orjson.loads(raw)["id"]
+                into.accepted[msg_id] = now
+                into.tenant_of[msg_id] = tenant
                 return
             if status and status not in RETRYABLE:
                 into.errors += 1

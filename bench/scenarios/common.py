@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,7 @@ class Context:
     details: dict[str, Any] = field(default_factory=dict)
     ceiling: float | None = None  # requests/s, once the ceiling scenario ran
     e2e_rate: float | None = None  # messages/s of scenario 2, once it ran
+    drain_rate: float | None = None  # messages/s of scenario 3, once it ran
     scenario: str = ""
 
     def log(self, message: str) -> None:
@@ -218,11 +220,14 @@ async def drain(
     workers: int = 1,
     drainer: str = "worker",
     migrate: bool = False,
+    hanging: Receiver | None = None,
 ) -> dict[str, Any]:
     """`hookline api` alone publishes a backlog of `count` (publish throughput), stops;
     then `workers` × `hookline <drainer>` alone deliver it. The drain rate is messages /
     (last receipt − first receipt); from the drainers' start it is also given. With
-    drainer="serve" the RSS of that one process is sampled throughout."""
+    drainer="serve" the RSS of that one process is sampled throughout. With `hanging`,
+    another tenant's endpoint on that (never answering) receiver gets `noisy_share` as
+    many messages, interleaved, and the figures are the healthy endpoint's."""
     env = ctx.env(database_url, data_dir)
     rx = ctx.receiver
     if migrate:
@@ -233,12 +238,13 @@ async def drain(
         await rx.reset()
         async with Api(api_proc.base, connections=ctx.config.publishers) as api:
             tenant = await single_endpoint(ctx, api)
-            ctx.log(f"publishing a backlog of {count:,} through `hookline api` alone")
+            route, total = await _routing(ctx, api, tenant, count, hanging)
+            ctx.log(f"publishing a backlog of {total:,} through `hookline api` alone")
             cpu = measure.CpuMeter({"api": api_proc.pid}).start()
             published = await publish_many(
                 api,
-                lambda _seq: tenant,
-                count,
+                route,
+                total,
                 concurrency=ctx.config.publishers,
                 progress=ctx.log,
                 timeout=wait_bound(count),
@@ -261,8 +267,9 @@ async def drain(
             sampler = measure.RssSampler(drainers[0].pid).start()
         ctx.log(f"draining with {workers} × hookline {drainer}")
         cpu = measure.CpuMeter(_pids(drainers, rx)).start()
+        healthy = published.ids_of(tenant)
         await rx.wait_for(
-            published.count, timeout=wait_bound(count), progress=ctx.log, watch=list(drainers)
+            len(healthy), timeout=wait_bound(count), progress=ctx.log, watch=list(drainers)
         )
         drain_cpu = cpu.stop()
         receipts = await rx.receipts()
@@ -271,13 +278,14 @@ async def drain(
         if sampler is not None:
             await sampler.stop()
         stop_all(list(drainers))
-    delivered = sum(1 for i in published.accepted if i in receipts)
-    first, last = stats["first"], measure.last_receipt(published.accepted, receipts)
+    delivered = sum(1 for i in healthy if i in receipts)
+    first, last = stats["first"], measure.last_receipt(healthy, receipts)
     span = (last - first) if last and first else None
     out: dict[str, Any] = {
         "rate_per_s": delivered / span if span else None,
         "rate_from_start_per_s": delivered / (last - spawned) if last else None,
         "delivered": delivered,
+        "healthy_published": len(healthy),
         "seconds": span,
         "startup_to_first_receipt_s": (first - spawned) if first else None,
         "publish": publish_summary(published),
@@ -297,6 +305,20 @@ async def drain(
             "last_rss_kib": sampler.samples[-1][1] if sampler.samples else None,
         }
     return out
+
+
+async def _routing(
+    ctx: Context, api: Api, tenant: str, count: int, hanging: Receiver | None
+) -> tuple[Callable[[int], str], int]:
+    """Where message `seq` goes, and how many to publish: all to `tenant`, or with a
+    hanging neighbour every k-th to it (k = 1 + 1/noisy_share)."""
+    if hanging is None:
+        return (lambda _seq: tenant), count
+    noisy = await api.tenant("noisy-neighbour")
+    await api.endpoint(noisy, hanging.url("/hang"), uid="hanging", timeout=ctx.config.noisy_timeout)
+    k = 1 + round(1 / ctx.config.noisy_share)
+    total = count + count // (k - 1)
+    return (lambda seq: noisy if seq % k == k - 1 else tenant), total
 
 
 def _pids(children: list[Child] | list[Hookline], rx: Receiver) -> dict[str, int]:

@@ -17,6 +17,7 @@ async def run(ctx: Context) -> list[Row]:
     )
     ctx.details[NAME] = out
     rate = out["rate_per_s"]
+    ctx.drain_rate = rate
     ctx.log(f"{out['delivered']:,} drained at {rate or 0:,.0f}/s")
     return [
         Row(

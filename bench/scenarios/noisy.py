@@ -1,7 +1,11 @@
 """Scenario 6, noisy neighbour: on `hookline serve` + SQLite, a healthy endpoint (the
 receiver) beside a hanging one (a second receiver that never answers; endpoint timeout
 5 s, default max_in_flight 10) of another tenant, which keeps getting messages
-throughout. The healthy endpoint's throughput as a fraction of scenario 2's."""
+throughout. The healthy endpoint's throughput as a fraction of scenario 2's.
+
+While publishing limits scenario 2, that fraction cannot show a worker slowed by the
+hanging endpoint; so the same pair is also drained from a backlog by `hookline worker`
+alone, as a fraction of scenario 3's drain rate."""
 
 from __future__ import annotations
 
@@ -11,7 +15,14 @@ from bench import measure
 from bench.processes import Child, start_hookline, start_receiver, stop_all
 from bench.publisher import Api, publish_many
 from bench.report import Row, Target
-from bench.scenarios.common import Context, publish_summary, single_endpoint, sqlite_url, wait_bound
+from bench.scenarios.common import (
+    Context,
+    drain,
+    publish_summary,
+    single_endpoint,
+    sqlite_url,
+    wait_bound,
+)
 
 NAME = "noisy"
 TARGET = Target(">=", 0.95)
@@ -64,6 +75,19 @@ async def run(ctx: Context) -> list[Row]:
             cpu_percent = cpu.stop()
         receipts = await rx.receipts()
         hung = await hang.stats()
+        stop_all([web])
+        children.remove(web)
+        await hang.reset()
+        ctx.log("the same beside a backlog, drained by `hookline worker` alone")
+        drain_dir = ctx.fresh_dir(f"{NAME}-drain")
+        drained = await drain(
+            ctx,
+            database_url=sqlite_url(drain_dir),
+            data_dir=drain_dir,
+            count=count,
+            hanging=hang,
+        )
+        drained["hanging_requests_received"] = (await hang.stats())["requests"]
     finally:
         await hang.close()
         stop_all(children)
@@ -85,7 +109,12 @@ async def run(ctx: Context) -> list[Row]:
         "healthy_latency": lat.as_dict(),
         "cpu_percent_of_one_core": cpu_percent,
     }
+    ctx.details[NAME]["drain"] = drained
+    drain_rate = drained["rate_per_s"]
+    drain_fraction = drain_rate / ctx.drain_rate if drain_rate and ctx.drain_rate else None
+    ctx.details[NAME]["drain_fraction_of_drain"] = drain_fraction
     ctx.log(f"healthy endpoint at {rate or 0:,.0f}/s; fraction of e2e {fraction or 0:.3f}")
+    ctx.log(f"drained at {drain_rate or 0:,.0f}/s; fraction of drain {drain_fraction or 0:.3f}")
     note = (
         f"{noisy_count:,} messages to a hanging endpoint (timeout {cfg.noisy_timeout}s, "
         f"max_in_flight 10) got {hung['requests']:,.0f} attempts meanwhile; "
@@ -93,7 +122,24 @@ async def run(ctx: Context) -> list[Row]:
     )
     if fraction is None:
         note += "; run e2e in the same run for the fraction"
+    drain_note = (
+        f"{drained['delivered']:,} healthy messages drained beside "
+        f"{drained['publish']['published'] - drained['healthy_published']:,} for the hanging one "
+        f"({drained['hanging_requests_received']:,.0f} attempts reached it)"
+    )
+    if drain_fraction is None:
+        drain_note += "; run drain in the same run for the fraction"
     return [
         Row(NAME, "healthy endpoint, fraction of e2e", fraction, "×", None, TARGET, note=note),
         Row(NAME, "healthy endpoint throughput", rate, "msg/s", ctx.ratio(rate)),
+        Row(
+            NAME,
+            "healthy drain, fraction of drain",
+            drain_fraction,
+            "×",
+            None,
+            TARGET,
+            note=drain_note,
+        ),
+        Row(NAME, "healthy drain throughput", drain_rate, "msg/s", ctx.ratio(drain_rate)),
     ]

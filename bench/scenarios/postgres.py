@@ -76,7 +76,7 @@ async def run(ctx: Context) -> list[Row]:
                 f"p99 {e2e['latency']['p99_ms'] or 0:.0f} ms",
             )
         )
-        ctx.log(f"drain, {label}")
+        ctx.log(f"drain, {workers} worker{'s' if workers > 1 else ''}")
         async with fresh_database(cfg.postgres_url) as url:
             data_dir = ctx.fresh_dir(f"{NAME}-drain-{workers}w")
             dr = await drain(
@@ -89,7 +89,7 @@ async def run(ctx: Context) -> list[Row]:
             )
         details[f"drain_{workers}w"] = dr
         rate = dr["rate_per_s"]
-        ctx.log(f"drain {label}: {rate or 0:,.0f}/s")
+        ctx.log(f"drain, {workers} worker{'s' if workers > 1 else ''}: {rate or 0:,.0f}/s")
         rows.append(
             Row(
                 NAME,
