@@ -4,6 +4,7 @@
     python -m bench --quick                # smaller counts: a smoke run of about a minute
     python -m bench --only e2e,drain       # a subset (the ceiling runs too when needed)
     python -m bench --messages 5000        # messages for e2e, drain, noisy, postgres
+    python -m bench --set HOOKLINE_CLAIM_BATCH_SIZE=500   # compare a setting
 
 Progress goes to stderr; the table to stdout; everything to bench/results/latest.json.
 """
@@ -57,6 +58,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="an admin connection; the benchmark creates and drops its own databases",
     )
     parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="HOOKLINE_NAME=VALUE",
+        help="a Hookline setting for every hookline started (repeatable), to compare settings",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the temporary directory (logs, databases)"
     )
     args = parser.parse_args(argv)
@@ -64,9 +72,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--messages must be at least 1")
     try:
         args.selected = select(args.only)
+        args.overrides = overrides(args.set)
     except ValueError as exc:
         parser.error(str(exc))
     return args
+
+
+def overrides(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.startswith("HOOKLINE_"):
+            raise ValueError(f"--set takes HOOKLINE_NAME=VALUE, not {pair!r}")
+        out[name] = value
+    return out
 
 
 def select(only: str | None) -> list[str]:
@@ -81,9 +100,10 @@ def select(only: str | None) -> list[str]:
     return [name for name in SCENARIOS if name in wanted]
 
 
-def _settings(config: Config) -> dict[str, object]:
+def _settings(config: Config, overrides: dict[str, str]) -> dict[str, object]:
     return {
         "config": config.as_dict(),
+        "overrides": overrides,
         "hookline_env": {
             **BENCH_SETTINGS,
             "HOOKLINE_ADMIN_KEY": "<fixed bench key>",
@@ -111,12 +131,19 @@ async def run(args: argparse.Namespace) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="hookline-bench-"))
     receiver = await start_receiver("receiver", workdir)
     secret_key = base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("=")
-    ctx = Context(config=config, workdir=workdir, receiver=receiver, secret_key=secret_key)
+    ctx = Context(
+        config=config,
+        workdir=workdir,
+        receiver=receiver,
+        secret_key=secret_key,
+        overrides=args.overrides,
+    )
     machine = report.machine()
     ctx.scenario = "bench"
     ctx.log(
         f"scenarios: {', '.join(args.selected)}; {'quick' if config.quick else 'full'} run; "
         f"{machine['cpu_count']} CPUs, load {machine['load_average_at_start']}; work in {workdir}"
+        + (f"; settings {args.overrides}" if args.overrides else "")
     )
     rows: list[report.Row] = []
     errors: dict[str, str] = {}
@@ -140,7 +167,7 @@ async def run(args: argparse.Namespace) -> int:
         args.output,
         rows=rows,
         machine_info=machine,
-        settings=_settings(config),
+        settings=_settings(config, args.overrides),
         details=ctx.details,
         started=started,
         errors=errors,

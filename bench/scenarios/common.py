@@ -57,7 +57,7 @@ class Config:
                 ceiling_warmup=0.3,
                 latency_seconds=2.0,
                 fanout_messages=10,
-                memory_messages=5_000,
+                memory_messages=3_000,
                 postgres_url=postgres_url,
             )
         return cls(
@@ -81,6 +81,7 @@ class Context:
     workdir: Path
     receiver: Receiver
     secret_key: str
+    overrides: dict[str, str] = field(default_factory=dict)  # --set HOOKLINE_X=…
     t0: float = field(default_factory=time.monotonic)
     details: dict[str, Any] = field(default_factory=dict)
     ceiling: float | None = None  # requests/s, once the ceiling scenario ran
@@ -108,8 +109,12 @@ class Context:
         return rate / self.ceiling
 
     def env(self, database_url: str, data_dir: Path, **extra: str) -> dict[str, str]:
+        """The environment of a `hookline` here; `--set` overrides win over everything."""
         return hookline_env(
-            database_url=database_url, data_dir=data_dir, secret_key=self.secret_key, **extra
+            database_url=database_url,
+            data_dir=data_dir,
+            secret_key=self.secret_key,
+            **{**extra, **self.overrides},
         )
 
 

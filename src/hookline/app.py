@@ -132,6 +132,11 @@ class Runtime:
         """Migrate, make sure `webhook.test` exists, and make the first admin key."""
         if migrate_schema:
             await migrate.upgrade(self.db)
+        elif await migrate.current_revision(self.db) != migrate.head_revision():
+            raise ConfigurationError(
+                "the database schema is not up to date: run `hookline migrate` first "
+                "(with the same HOOKLINE_DATABASE_URL)"
+            )
         await event_types.ensure_builtin(self.ctx)
         if self.settings.operational_webhook_url:
             self.operational = await operational.ensure_target(

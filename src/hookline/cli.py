@@ -20,6 +20,7 @@ from hookline.app import ConfigurationError, Runtime
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
+from hookline.store.database import StoreUnavailable
 
 app = typer.Typer(help="Hookline: self-hostable webhook delivery.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys directly in the database.", no_args_is_help=True)
@@ -53,12 +54,22 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a command's coroutine; configuration and database problems end it with a
+    one-line message instead of a traceback."""
     try:
         import uvloop
 
-        return uvloop.run(main())
+        runner: Callable[[Coroutine[Any, Any, T]], T] = uvloop.run
     except ImportError:
-        return asyncio.run(main())
+        runner = asyncio.run
+    try:
+        return runner(main())
+    except ConfigurationError as exc:
+        console.print(f"[red]Cannot start:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    except StoreUnavailable as exc:
+        console.print(f"[red]The database is unreachable:[/red] {exc}")
+        raise typer.Exit(3) from exc
 
 
 def _build(settings: Settings) -> Runtime:

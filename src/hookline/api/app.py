@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -35,6 +37,15 @@ DESCRIPTION = (
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
+def _no_native_telemetry() -> dict[str, Any]:
+    """Recent FastAPI releases trace every request through OpenTelemetry's global
+    providers, looking them up (and the environment) per request. Hookline has its own
+    /metrics; turn that off where the option exists."""
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False}}
+    return {}
+
+
 def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     app = FastAPI(
         title="Hookline",
@@ -44,6 +55,7 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
         docs_url="/docs",
         openapi_url="/openapi.json",
         redoc_url=None,
+        **_no_native_telemetry(),
     )
     app.state.ctx = ctx
     problems.install(app)

@@ -15,7 +15,7 @@ from hookline.services.access import Permission, require
 from hookline.services.context import Context
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
     ctx: Context = request.app.state.ctx
     return ctx
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,6 +19,7 @@ from hookline.domain.models import ApiKey, Page, Principal, Role
 from hookline.services.access import Permission, require, resolve_tenant
 from hookline.services.context import Context
 from hookline.store import api_keys as store
+from hookline.store.database import Database
 
 BOOTSTRAP_NAME = "bootstrap admin"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -106,6 +109,20 @@ async def revoke(ctx: Context, principal: Principal, key_id: str) -> None:
         if key.id == principal.key_id:
             raise Forbidden("A key cannot revoke itself; use another admin key.")
         await store.revoke(conn, key.id, now=utcnow())
+    forget_authentications(ctx)
+
+
+# Recently authenticated keys, per database: a busy key is looked up once a second,
+# not on every request. A revocation or tenant deletion in this process empties it at
+# once; another process sees a revocation within AUTH_CACHE_SECONDS.
+AUTH_CACHE_SECONDS = 1.0
+_recent: weakref.WeakKeyDictionary[Database, dict[str, tuple[Principal, float]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def forget_authentications(ctx: Context) -> None:
+    _recent.pop(ctx.db, None)
 
 
 async def authenticate(ctx: Context, secret: str | None) -> Principal:
@@ -115,6 +132,18 @@ async def authenticate(ctx: Context, secret: str | None) -> Principal:
     if keys.role_of(secret) is not None and not keys.is_well_formed(secret):
         raise Unauthorized("This API key is malformed (checksum mismatch): check for a typo.")
     digest = keys.hash_key(secret)
+    recent = _recent.setdefault(ctx.db, {})
+    hit = recent.get(digest)
+    if hit is not None and hit[1] > time.monotonic():
+        return hit[0]
+    principal = await _look_up(ctx, digest)
+    if len(recent) > 10_000:
+        recent.clear()
+    recent[digest] = (principal, time.monotonic() + AUTH_CACHE_SECONDS)
+    return principal
+
+
+async def _look_up(ctx: Context, digest: str) -> Principal:
     async with ctx.db.read() as conn:
         found = await store.get_by_hash(conn, digest)
     if found is None or not hmac.compare_digest(found[1], digest):

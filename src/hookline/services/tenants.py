@@ -8,6 +8,7 @@ from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, ValidationReport
 from hookline.domain.ids import new_id
 from hookline.domain.models import Page, Principal, Tenant
+from hookline.services import api_keys
 from hookline.services.access import (
     Permission,
     require,
@@ -107,3 +108,4 @@ async def delete(ctx: Context, principal: Principal, ref: str) -> None:
     async with ctx.db.write() as conn:
         tenant = await resolve_tenant(conn, principal, ref)
         await store.delete_tenant(conn, tenant.id)
+    api_keys.forget_authentications(ctx)  # its tenant-bound keys went with it

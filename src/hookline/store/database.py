@@ -41,6 +41,11 @@ def async_url(url: str) -> str:
     return url
 
 
+def is_outage(exc: BaseException) -> bool:
+    """True for errors that mean the database cannot be reached (not a bad query)."""
+    return _is_outage(exc)
+
+
 def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError)):
         return True
@@ -73,7 +78,10 @@ class Database:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
             kwargs.update(pool_size=8, max_overflow=8, connect_args={"timeout": 30})
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True, pool_recycle=1800)
+            # No pre-ping (a round trip per checkout): a connection found dead makes
+            # SQLAlchemy invalidate the whole pool, so after an outage the pool is renewed
+            # on first use; that request answers 503 and the next ones are served.
+            kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
         if self.dialect == "sqlite":
@@ -85,9 +93,18 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        """Statements that only read. On SQLite they share one snapshot (a deferred
+        transaction). On PostgreSQL they run in autocommit: under READ COMMITTED each
+        statement sees its own snapshot anyway, and BEGIN/COMMIT would only add two
+        round trips."""
         try:
-            async with self.engine.connect() as conn, conn.begin():
-                yield conn
+            async with self.engine.connect() as conn:
+                if self._write_lock is None:
+                    conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                    yield conn
+                    return
+                async with conn.begin():
+                    yield conn
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc

@@ -13,7 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from hookline.store.database import Database
+from hookline.store.database import Database, StoreUnavailable, is_outage
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_ID = 0x486F6F6B  # "Hook": one migrator at a time on PostgreSQL
@@ -48,13 +48,23 @@ _in_process: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] 
 
 async def upgrade(db: Database, revision: str = "head") -> None:
     lock = _in_process.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock, db.engine.begin() as conn:
-        await conn.run_sync(_upgrade, revision)
+    try:
+        async with lock, db.engine.begin() as conn:
+            await conn.run_sync(_upgrade, revision)
+    except Exception as exc:
+        if is_outage(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        raise
 
 
 async def current_revision(db: Database) -> str | None:
-    async with db.engine.connect() as conn:
-        return await conn.run_sync(_current)
+    try:
+        async with db.engine.connect() as conn:
+            return await conn.run_sync(_current)
+    except Exception as exc:
+        if is_outage(exc):
+            raise StoreUnavailable(str(exc)) from exc
+        raise
 
 
 def head_revision() -> str | None:
