@@ -85,18 +85,33 @@ def memory_kib(pid: int) -> dict[str, int]:
     return out
 
 
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    try:
+        with open("/proc/stat") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    total = sum(fields[:8])  # guest time is already counted in user
+    return total - idle, total
+
+
 class CpuMeter:
-    """CPU used by some processes between `start()` and `stop()`, as % of one core."""
+    """CPU used by some processes between `start()` and `stop()`, as % of one core, and
+    by the whole machine ("machine", as % of all its cores: near 100 = saturated)."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self._pids = pids
         self._start: dict[str, float | None] = {}
+        self._machine: tuple[int, int] | None = None
         self._t0 = 0.0
         self.percent: dict[str, float] = {}
 
     def start(self) -> CpuMeter:
         self._t0 = time.monotonic()
         self._start = {name: cpu_seconds(pid) for name, pid in self._pids.items()}
+        self._machine = machine_ticks()
         return self
 
     def stop(self) -> dict[str, float]:
@@ -105,6 +120,10 @@ class CpuMeter:
             before, after = self._start.get(name), cpu_seconds(pid)
             if before is not None and after is not None and wall > 0:
                 self.percent[name] = round(100 * (after - before) / wall, 1)
+        now = machine_ticks()
+        if self._machine is not None and now is not None and now[1] > self._machine[1]:
+            busy = (now[0] - self._machine[0]) / (now[1] - self._machine[1])
+            self.percent["machine"] = round(100 * busy, 1)
         return self.percent
 
 

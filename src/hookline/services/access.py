@@ -6,8 +6,10 @@ import enum
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline.domain.encryption import Cipher
 from hookline.domain.errors import Forbidden, NotFound
-from hookline.domain.models import Principal, Role, Tenant
+from hookline.domain.models import Endpoint, Principal, Role, Tenant
+from hookline.store import endpoints as endpoint_store
 from hookline.store import tenants as tenant_store
 
 
@@ -51,6 +53,18 @@ def require_operator(principal: Principal) -> None:
 async def resolve_tenant(conn: AsyncConnection, principal: Principal, ref: str) -> Tenant:
     """The tenant named by id or uid in a path, if this key may see it."""
     return tenant_visible(principal, ref, await tenant_store.get_tenant(conn, ref))
+
+
+async def resolve_endpoint(
+    conn: AsyncConnection, principal: Principal, cipher: Cipher, tenant: str, endpoint: str
+) -> Endpoint:
+    """The endpoint named by id or uid within a tenant this key may see (404 otherwise,
+    also when it belongs to another tenant)."""
+    owner = await resolve_tenant(conn, principal, tenant)
+    found = await endpoint_store.get_endpoint(conn, tenant_id=owner.id, ref=endpoint, cipher=cipher)
+    if found is None:
+        raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+    return found
 
 
 def tenant_visible(principal: Principal, ref: str, found: Tenant | None) -> Tenant:

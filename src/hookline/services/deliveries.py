@@ -9,11 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import NotFound
 from hookline.domain.models import Attempt, Delivery, DeliveryStatus, Page, Principal
-from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
 from hookline.services.context import Context
 from hookline.store import attempts as attempt_store
 from hookline.store import deliveries as store
-from hookline.store import endpoints as endpoint_store
 from hookline.store import messages as message_store
 
 
@@ -24,12 +23,7 @@ async def _endpoint_id(
     tenant: str,
     endpoint: str,
 ) -> str:
-    owner = await resolve_tenant(conn, principal, tenant)
-    found = await endpoint_store.get_endpoint(
-        conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
-    )
-    if found is None:
-        raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+    found = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
     return found.id
 
 

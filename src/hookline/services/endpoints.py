@@ -37,7 +37,7 @@ from hookline.domain.signing import (
     generate_for,
     public_key_of,
 )
-from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
 from hookline.services.context import Context
 from hookline.services.endpoint_rules import EndpointSpec, check_destination, validate_spec
 from hookline.store import deliveries as delivery_store
@@ -154,11 +154,7 @@ async def create(
 async def get(ctx: Context, principal: Principal, *, tenant: str, endpoint: str) -> Endpoint:
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
-        owner = await resolve_tenant(conn, principal, tenant)
-        found = await store.get_endpoint(conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher)
-    if found is None:
-        raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
-    return found
+        return await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
 
 
 async def list_(
@@ -343,12 +339,7 @@ async def delete(ctx: Context, principal: Principal, *, tenant: str, endpoint: s
     require(principal, Permission.MANAGE_ENDPOINTS)
     now = utcnow()
     async with ctx.db.write() as conn:
-        owner = await resolve_tenant(conn, principal, tenant)
-        current = await store.get_endpoint(
-            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
-        )
-        if current is None:
-            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        current = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
         await delivery_store.fail_pending_of_endpoint(
             conn, current.id, reason="endpoint deleted", now=now
         )
@@ -372,12 +363,7 @@ async def rotate_secret(
     report.raise_if_any()
     now = utcnow()
     async with ctx.db.write() as conn:
-        owner = await resolve_tenant(conn, principal, tenant)
-        current = await store.get_endpoint(
-            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
-        )
-        if current is None:
-            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        current = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
         if secret is not None:
             try:
                 check_secret(current.signature.scheme, secret)

@@ -6,12 +6,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from hookline.domain.clock import ensure_utc, utcnow
-from hookline.domain.errors import Conflict, NotFound, ValidationReport
+from hookline.domain.errors import Conflict, ValidationReport
 from hookline.domain.models import Principal
-from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.access import Permission, require, resolve_endpoint
 from hookline.services.context import Context
 from hookline.store import deliveries as delivery_store
-from hookline.store import endpoints as endpoint_store
 
 BATCH = 500
 
@@ -36,12 +35,7 @@ async def recover(
         report.add("body.since", "must be before until", since.isoformat())
     report.raise_if_any()
     async with ctx.db.read() as conn:
-        owner = await resolve_tenant(conn, principal, tenant)
-        target = await endpoint_store.get_endpoint(
-            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
-        )
-        if target is None:
-            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        target = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
         total = await delivery_store.count_recoverable(
             conn, endpoint_id=target.id, since=since, until=until
         )

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hookline.domain.clock import utcnow
-from hookline.domain.errors import NotFound
 from hookline.domain.models import Principal
-from hookline.services.access import Permission, require, resolve_tenant
+from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
 from hookline.services.context import Context
-from hookline.store import endpoints as endpoint_store
 from hookline.store import stats as store
 
 WINDOW_HOURS = 24
@@ -110,12 +108,7 @@ async def endpoint_stats(
     require(principal, Permission.READ)
     since, until = window_of(now or utcnow())
     async with ctx.db.read() as conn:
-        owner = await resolve_tenant(conn, principal, tenant)
-        target = await endpoint_store.get_endpoint(
-            conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher
-        )
-        if target is None:
-            raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
+        target = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
         counts = await store.attempts_by_hour(conn, endpoint_id=target.id, since=since, until=until)
         samples = await store.duration_samples(
             conn, endpoint_id=target.id, since=since, until=until, per_hour=SAMPLE_PER_HOUR
