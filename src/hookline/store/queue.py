@@ -113,7 +113,10 @@ async def claim_due(
 
 
 async def renew_leases(conn: AsyncConnection, *, tokens: Sequence[str], until: datetime) -> int:
-    """Extend every lease still held under these tokens (fenced by the token)."""
+    """Extend every lease still held under these tokens.
+
+    Safe against a takeover: a row whose lease ran out and was claimed again carries the
+    new claim's token, so it no longer matches and its new lease is left alone."""
     if not tokens:
         return 0
     stmt = (
@@ -124,7 +127,10 @@ async def renew_leases(conn: AsyncConnection, *, tokens: Sequence[str], until: d
 
 
 async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]], *, now: datetime) -> None:
-    """Give deliveries back to the queue, due at once (id, token pairs; fenced)."""
+    """Give deliveries back to the queue, due at once (id, token pairs).
+
+    Fenced like results: only rows still carrying the releasing claim's token change, so
+    a release can never undo another worker's newer claim."""
     if not held:
         return
     stmt = (
@@ -198,7 +204,8 @@ async def finish_without_attempt(
     reason: str,
     now: datetime,
 ) -> None:
-    """Make claimed deliveries final without sending (endpoint deleted or disabled meanwhile)."""
+    """Make claimed deliveries final without sending (endpoint deleted or disabled
+    meanwhile); fenced by the claim's token, like a result."""
     if not held:
         return
     stmt = (
