@@ -8,13 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.store.schema import endpoints as t
 from hookline.store.schema import rate_slots
+
+
+_MARK_HEALTHY = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"))
+    .values(failure_count=0, failing_since=None, last_success_at=bindparam("b_at"))
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +71,18 @@ async def record_health(
             if acc.get("first_fail") is None:
                 acc["first_fail"] = ch.at
     events: list[HealthEvent] = []
+    # The common case, a batch of nothing but successes for an endpoint, needs no row
+    # back: all such endpoints are written by one executemany statement.
+    healthy = {
+        endpoint_id: acc["last_success_at"]
+        for endpoint_id, acc in folded.items()
+        if acc["reset"] and not acc["fails"] and "last_failure_at" not in acc
+    }
+    if healthy:
+        await conn.execute(_MARK_HEALTHY, [{"b_id": k, "b_at": v} for k, v in healthy.items()])
     for endpoint_id, acc in folded.items():
+        if endpoint_id in healthy:
+            continue
         values: dict[str, Any] = {
             k: acc[k] for k in ("last_success_at", "last_failure_at") if k in acc
         }
