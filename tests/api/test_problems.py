@@ -105,3 +105,40 @@ async def test_health_readiness_and_docs_answer(hookline):
         docs = await anonymous.get("/docs")
         assert docs.status_code == 200
         assert "text/html" in docs.headers["content-type"]
+
+
+async def test_text_a_database_cannot_store_is_a_client_error(hookline, problem):
+    """Found by fuzzing on PostgreSQL (which stores no NUL character): such text is
+    refused with a 4xx problem, never a 500, and nothing changes."""
+    await hookline.event_type("invoice.paid")
+    await hookline.tenant(uid="acme")
+    c = hookline.client
+    created = await c.post(
+        "/v1/tenants/acme/endpoints",
+        json={"url": "https://hooks.example.com/in", "events": ["invoice.paid"]},
+    )
+    assert created.status_code == 201, created.text
+    endpoint = created.json()["id"]
+
+    # Written out by hand: a JSON encoder refuses to send a lone surrogate.
+    resp = await c.patch(
+        f"/v1/tenants/acme/endpoints/{endpoint}",
+        content=rb'{"events": ["invoice.paid", "\u0000x", "\ud85c\udc03"]}',
+        headers={"content-type": "application/json"},
+    )
+    problem(resp, 422, "body.events.1", "body.events.2")
+
+    # SQLite stores a NUL, PostgreSQL cannot: a 400 there, never a 500.
+    resp = await c.post("/v1/tenants", json={"name": "Nul\u0000Corp", "uid": "nul"})
+    assert resp.status_code == (201 if hookline.runtime.db.is_sqlite else 400), resp.text
+    # Neither takes an unpaired surrogate: the request is refused before any storing.
+    resp = await c.post(
+        "/v1/tenants",
+        content=rb'{"name": "Lone \udc03 surrogate", "uid": "lone"}',
+        headers={"content-type": "application/json"},
+    )
+    problem(resp, 422, "body.name")
+    problem(await c.get("/v1/tenants/lone"), 404)
+
+    after = await c.get(f"/v1/tenants/acme/endpoints/{endpoint}")
+    assert after.json()["events"] == ["invoice.paid"]

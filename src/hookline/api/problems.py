@@ -164,5 +164,28 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if _unstorable_text(exc):
+            return problem(
+                400,
+                "The request holds text the database cannot store (a NUL character or an "
+                "unpaired surrogate). Nothing was changed.",
+                instance=request.url.path,
+            )
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Unexpected error; it has been logged.", instance=request.url.path)
+
+
+# The drivers' words for text a database refuses: PostgreSQL stores no NUL character,
+# and neither database takes an unpaired UTF-16 surrogate.
+_UNSTORABLE = ("CharacterNotInRepertoireError", "UntranslatableCharacterError")
+
+
+def _unstorable_text(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    for _ in range(8):  # the chain: SQLAlchemy wraps the driver's error
+        if seen is None:
+            return False
+        if isinstance(seen, UnicodeEncodeError) or type(seen).__name__ in _UNSTORABLE:
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False

@@ -125,7 +125,7 @@ async def _check_events(
     if not events:
         report.add("body.events", "subscribe to at least one event type", events)
         return
-    names = [e for e in events if not is_pattern(e)]
+    names = [e for e in events if not is_pattern(e) and is_valid_name(e)]
     known = await event_type_store.get_event_types(conn, names)
     already = set(previous.events) if previous else set()
     for i, event in enumerate(events):
