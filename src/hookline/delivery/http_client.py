@@ -13,6 +13,7 @@ from hookline.delivery.resolver import PolicyResolver, RefusedDestination, check
 
 READ_LIMIT = 64 * 1024
 STORE_LIMIT = 2 * 1024
+TARGET_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,15 @@ class HttpSender:
         self._max_connections = max_connections
         self._resolver = resolver
         self._session: aiohttp.ClientSession | None = None
+        # Parsed once per URL and timeout, not once per attempt.
+        self._targets: dict[str, URL] = {}
+        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+
+    def _timeout(self, seconds: float) -> aiohttp.ClientTimeout:
+        found = self._timeouts.get(seconds)
+        if found is None:
+            found = self._timeouts[seconds] = aiohttp.ClientTimeout(total=seconds)
+        return found
 
     async def start(self) -> None:
         if self._session is not None:
@@ -79,7 +89,11 @@ class HttpSender:
     ) -> Response:
         if self._session is None:
             raise RuntimeError("HttpSender.start() was not called")
-        target = URL(url, encoded=False)
+        target = self._targets.get(url)
+        if target is None:
+            if len(self._targets) >= TARGET_CACHE_SIZE:
+                self._targets.clear()
+            target = self._targets[url] = URL(url, encoded=False)
         try:
             if not self._allow_private and target.host is not None:
                 check_literal(target.host)
@@ -88,7 +102,7 @@ class HttpSender:
                 data=body,
                 headers=headers,
                 allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=timeout),
+                timeout=self._timeout(timeout),
             ) as resp:
                 data = await _read_limited(resp.content, READ_LIMIT)
                 return Response(

@@ -217,7 +217,7 @@ class Worker:
         return claimed
 
     async def _idle_pause(self) -> float:
-        async with self._db.read() as conn:
+        async with self._db.read(short=True) as conn:
             due = await queue.next_due_at(conn)
         if due is None:
             return self._cfg.poll_interval
@@ -232,7 +232,7 @@ class Worker:
         endpoint_ids = list({c.endpoint_id for c in claimed})
         missing_bodies = list({c.message_id for c in claimed if c.message_id not in self._bodies})
         try:
-            async with self._db.read() as conn:
+            async with self._db.read(short=True) as conn:
                 endpoints = await endpoint_store.get_endpoints_by_id(
                     conn, endpoint_ids, cipher=self._cipher
                 )

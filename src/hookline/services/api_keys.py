@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hmac
 import time
@@ -121,8 +122,16 @@ _recent: weakref.WeakKeyDictionary[Database, dict[str, tuple[Principal, float]]]
 )
 
 
+# Look-ups in flight, per database: requests that miss the cache together (a busy key's
+# entry just ran out) share one look-up instead of each taking a connection.
+_looking_up: weakref.WeakKeyDictionary[Database, dict[str, asyncio.Future[Principal]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def forget_authentications(ctx: Context) -> None:
     _recent.pop(ctx.db, None)
+    _looking_up.pop(ctx.db, None)
 
 
 async def authenticate(ctx: Context, secret: str | None) -> Principal:
@@ -136,11 +145,27 @@ async def authenticate(ctx: Context, secret: str | None) -> Principal:
     hit = recent.get(digest)
     if hit is not None and hit[1] > time.monotonic():
         return hit[0]
-    principal = await _look_up(ctx, digest)
+    principal = await asyncio.shield(_shared_look_up(ctx, digest))
     if len(recent) > 10_000:
         recent.clear()
     recent[digest] = (principal, time.monotonic() + AUTH_CACHE_SECONDS)
     return principal
+
+
+def _shared_look_up(ctx: Context, digest: str) -> asyncio.Future[Principal]:
+    pending = _looking_up.setdefault(ctx.db, {})
+    future = pending.get(digest)
+    if future is None:
+        future = pending[digest] = asyncio.ensure_future(_look_up(ctx, digest))
+
+        def done(f: asyncio.Future[Principal]) -> None:
+            if pending.get(digest) is f:
+                del pending[digest]
+            if not f.cancelled():
+                f.exception()  # retrieved: every waiter may have gone away
+
+        future.add_done_callback(done)
+    return future
 
 
 async def _look_up(ctx: Context, digest: str) -> Principal:

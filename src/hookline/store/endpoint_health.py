@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hookline.store.schema import endpoints as t
 from hookline.store.schema import rate_slots
 
-
 _MARK_HEALTHY = (
     update(t)
     .where(t.c.id == bindparam("b_id"))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -182,14 +182,23 @@ async def get_endpoint(
     return _to_model(row, cipher) if row else None
 
 
+# The worker's look-ups, built once: they run for every claimed batch.
+_BY_IDS = _select().where(t.c.id.in_(bindparam("b_ids", expanding=True)), t.c.deleted_at.is_(None))
+_SECRETS_BY_IDS = select(
+    t.c.id,
+    t.c.secret_sealed,
+    t.c.previous_secret_sealed,
+    t.c.previous_secret_expires_at,
+).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
+
+
 async def get_endpoints_by_id(
     conn: AsyncConnection, ids: Sequence[str], *, cipher: Cipher
 ) -> dict[str, Endpoint]:
     """Live endpoints by id; a deleted one is simply absent."""
     if not ids:
         return {}
-    stmt = _select().where(t.c.id.in_(list(ids)), t.c.deleted_at.is_(None))
-    rows = (await conn.execute(stmt)).all()
+    rows = (await conn.execute(_BY_IDS, {"b_ids": list(ids)})).all()
     return {r.id: _to_model(r, cipher) for r in rows}
 
 
@@ -249,6 +258,13 @@ async def fanout_targets(conn: AsyncConnection, tenant_id: str) -> list[FanoutTa
     ]
 
 
+_FANOUT = (
+    select(t.c.id, t.c.tenant_id, t.c.events, t.c.enabled, t.c.ordering)
+    .where(t.c.tenant_id.in_(bindparam("b_tenants", expanding=True)), t.c.deleted_at.is_(None))
+    .order_by(t.c.id)
+)
+
+
 async def fanout_targets_many(
     conn: AsyncConnection, tenant_ids: Sequence[str]
 ) -> dict[str, list[FanoutTarget]]:
@@ -256,12 +272,7 @@ async def fanout_targets_many(
     out: dict[str, list[FanoutTarget]] = {tid: [] for tid in tenant_ids}
     if not out:
         return out
-    stmt = (
-        select(t.c.id, t.c.tenant_id, t.c.events, t.c.enabled, t.c.ordering)
-        .where(t.c.tenant_id.in_(list(out)), t.c.deleted_at.is_(None))
-        .order_by(t.c.id)
-    )
-    for r in await conn.execute(stmt):
+    for r in await conn.execute(_FANOUT, {"b_tenants": list(out)}):
         out[r.tenant_id].append(
             FanoutTarget(r.id, tuple(r.events), r.enabled, r.ordering == Ordering.FIFO.value)
         )
@@ -298,13 +309,8 @@ async def get_secrets_many(
 ) -> dict[str, EndpointSecrets]:
     if not ids:
         return {}
-    stmt = select(
-        t.c.id,
-        t.c.secret_sealed,
-        t.c.previous_secret_sealed,
-        t.c.previous_secret_expires_at,
-    ).where(t.c.id.in_(list(ids)))
-    return {r.id: _open_secrets(r.id, r, cipher) for r in (await conn.execute(stmt)).all()}
+    rows = (await conn.execute(_SECRETS_BY_IDS, {"b_ids": list(ids)})).all()
+    return {r.id: _open_secrets(r.id, r, cipher) for r in rows}
 
 
 async def set_secrets(

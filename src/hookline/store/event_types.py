@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -43,10 +43,13 @@ async def get_event_type(conn: AsyncConnection, name: str) -> EventType | None:
     return _to_model(row) if row else None
 
 
+_BY_NAMES = select(t).where(t.c.name.in_(bindparam("b_names", expanding=True)))
+
+
 async def get_event_types(conn: AsyncConnection, names: list[str]) -> dict[str, EventType]:
     if not names:
         return {}
-    rows = (await conn.execute(select(t).where(t.c.name.in_(names)))).all()
+    rows = (await conn.execute(_BY_NAMES, {"b_names": names})).all()
     return {r.name: _to_model(r) for r in rows}
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -63,11 +63,14 @@ async def get_message(conn: AsyncConnection, *, tenant_id: str, message_id: str)
     return _to_model(row) if row else None
 
 
+_BODIES = select(t.c.id, t.c.body).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
+
+
 async def get_bodies(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, bytes]:
     if not ids:
         return {}
-    stmt = select(t.c.id, t.c.body).where(t.c.id.in_(list(ids)))
-    return {r.id: bytes(r.body) for r in (await conn.execute(stmt)).all()}
+    rows = (await conn.execute(_BODIES, {"b_ids": list(ids)})).all()
+    return {r.id: bytes(r.body) for r in rows}
 
 
 async def list_messages(

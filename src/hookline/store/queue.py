@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, literal_column, or_, select, update
+from sqlalchemy import Integer, Update, and_, bindparam, func, literal_column, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import DeliveryStatus
@@ -31,6 +31,52 @@ class Claimed:
     attempt_count: int
     lease_token: str
     created_at: datetime
+
+
+def _claim_statement(*, skipping: bool) -> Update:
+    """The claim, built once (building and keying a statement this size on every call
+    costs more than running it); see `claim_due` for why it is safe."""
+    head = t.alias("head")
+    older_pending = (
+        select(head.c.id)
+        .where(
+            head.c.endpoint_id == t.c.endpoint_id,
+            head.c.fifo_key == t.c.fifo_key,
+            head.c.fifo_key.is_not(None),
+            head.c.status == literal_column("'pending'"),
+            head.c.id < t.c.id,
+        )
+        .exists()
+    )
+    due = (
+        select(t.c.id)
+        .where(IS_PENDING, t.c.next_attempt_at <= bindparam("b_now"))
+        .where(or_(t.c.fifo_key.is_(None), ~older_pending))
+        .order_by(t.c.next_attempt_at)
+        .limit(bindparam("b_limit", type_=Integer))
+        .with_for_update(skip_locked=True)
+    )
+    if skipping:
+        due = due.where(t.c.endpoint_id.not_in(bindparam("b_skip", expanding=True)))
+    picked = due.cte("due")
+    return (
+        update(t)
+        .where(t.c.id == picked.c.id)
+        .values(lease_token=bindparam("b_token"), next_attempt_at=bindparam("b_lease_until"))
+        .returning(
+            t.c.id,
+            t.c.message_id,
+            t.c.endpoint_id,
+            t.c.tenant_id,
+            t.c.event_type,
+            t.c.attempt_count,
+            t.c.created_at,
+        )
+    )
+
+
+_CLAIM = _claim_statement(skipping=False)
+_CLAIM_SKIPPING = _claim_statement(skipping=True)
 
 
 async def claim_due(
@@ -59,44 +105,16 @@ async def claim_due(
     because the head is already pending when a successor is looked at, no two claims
     can both see a successor as the head.
     """
-    head = t.alias("head")
-    older_pending = (
-        select(head.c.id)
-        .where(
-            head.c.endpoint_id == t.c.endpoint_id,
-            head.c.fifo_key == t.c.fifo_key,
-            head.c.fifo_key.is_not(None),
-            head.c.status == literal_column("'pending'"),
-            head.c.id < t.c.id,
-        )
-        .exists()
-    )
-    due = (
-        select(t.c.id)
-        .where(IS_PENDING, t.c.next_attempt_at <= now)
-        .where(or_(t.c.fifo_key.is_(None), ~older_pending))
-        .order_by(t.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    stmt = _CLAIM_SKIPPING if skip_endpoints else _CLAIM
+    params: dict[str, object] = {
+        "b_now": now,
+        "b_limit": limit,
+        "b_token": token,
+        "b_lease_until": lease_until,
+    }
     if skip_endpoints:
-        due = due.where(t.c.endpoint_id.not_in(list(skip_endpoints)))
-    picked = due.cte("due")
-    stmt = (
-        update(t)
-        .where(t.c.id == picked.c.id)
-        .values(lease_token=token, next_attempt_at=lease_until)
-        .returning(
-            t.c.id,
-            t.c.message_id,
-            t.c.endpoint_id,
-            t.c.tenant_id,
-            t.c.event_type,
-            t.c.attempt_count,
-            t.c.created_at,
-        )
-    )
-    rows = (await conn.execute(stmt)).all()
+        params["b_skip"] = list(skip_endpoints)
+    rows = (await conn.execute(stmt, params)).all()
     return [
         Claimed(
             id=r.id,
@@ -154,6 +172,22 @@ class Outcome:
     failure_reason: str | None
 
 
+_RECORD_OUTCOME = (
+    update(t)
+    .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
+    .values(
+        status=bindparam("b_status"),
+        attempt_count=t.c.attempt_count + 1,
+        next_attempt_at=bindparam("b_next"),
+        lease_token=None,
+        last_attempt_at=bindparam("b_at"),
+        last_response_code=bindparam("b_code"),
+        failure_reason=bindparam("b_reason"),
+        updated_at=bindparam("b_now"),
+    )
+)
+
+
 async def record_outcomes(
     conn: AsyncConnection, outcomes: Sequence[Outcome], *, now: datetime
 ) -> None:
@@ -165,24 +199,11 @@ async def record_outcomes(
     """
     if not outcomes:
         return
-    stmt = (
-        update(t)
-        .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
-        .values(
-            status=bindparam("b_status"),
-            attempt_count=t.c.attempt_count + 1,
-            next_attempt_at=bindparam("b_next"),
-            lease_token=None,
-            last_attempt_at=bindparam("b_at"),
-            last_response_code=bindparam("b_code"),
-            failure_reason=bindparam("b_reason"),
-            updated_at=now,
-        )
-    )
     await conn.execute(
-        stmt,
+        _RECORD_OUTCOME,
         [
             {
+                "b_now": now,
                 "b_id": o.delivery_id,
                 "b_token": o.lease_token,
                 "b_status": o.status.value,
@@ -222,10 +243,12 @@ async def finish_without_attempt(
     await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
 
 
+_NEXT_DUE = select(t.c.next_attempt_at).where(IS_PENDING).order_by(t.c.next_attempt_at).limit(1)
+
+
 async def next_due_at(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending delivery becomes due (for the worker's sleep)."""
-    stmt = select(t.c.next_attempt_at).where(IS_PENDING).order_by(t.c.next_attempt_at).limit(1)
-    value: datetime | None = (await conn.execute(stmt)).scalar_one_or_none()
+    value: datetime | None = (await conn.execute(_NEXT_DUE)).scalar_one_or_none()
     return value
 
 

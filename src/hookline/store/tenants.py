@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -47,14 +47,22 @@ async def get_tenant(conn: AsyncConnection, ref: str) -> Tenant | None:
     return _to_model(row) if row else None
 
 
+# Built once: every batch of publishes looks its tenants up with it.
+_BY_REFS = select(t).where(
+    or_(
+        t.c.id.in_(bindparam("b_ids", expanding=True)),
+        t.c.uid.in_(bindparam("b_uids", expanding=True)),
+    )
+)
+
+
 async def get_tenants(conn: AsyncConnection, refs: Sequence[str]) -> dict[str, Tenant]:
     """Tenants by id or uid, keyed by the ref asked for (absent when none matches)."""
     if not refs:
         return {}
     wanted = list(set(refs))
-    stmt = select(t).where(or_(t.c.id.in_(wanted), t.c.uid.in_(wanted)))
     found: dict[str, Tenant] = {}
-    for row in (await conn.execute(stmt)).all():
+    for row in (await conn.execute(_BY_REFS, {"b_ids": wanted, "b_uids": wanted})).all():
         tenant = _to_model(row)
         for ref in (tenant.id, tenant.uid):
             if ref in wanted:
