@@ -1,0 +1,92 @@
+"""The SQLite transport (`store.sqlite_driver`): statements go to the connection's
+thread once each, or run on the loop inside write transactions and short reads; the
+results, errors and transactions are the same either way."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+from tests.support.databases import sqlite_url
+
+from hookline.store.database import Database
+
+
+@pytest.fixture
+async def db(tmp_path):
+    database = Database(sqlite_url(tmp_path))
+    async with database.write() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
+    yield database
+    await database.dispose()
+
+
+def _thread_probe(database: Database) -> list[int]:
+    """A SQL function that records which thread ran the statement calling it."""
+    seen: list[int] = []
+    from sqlalchemy import event
+
+    @event.listens_for(database.engine.sync_engine, "connect")
+    def _register(dbapi_conn, _record):
+        dbapi_conn.create_function("probe", 0, lambda: seen.append(threading.get_ident()) or 1)
+
+    return seen
+
+
+async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(tmp_path):
+    database = Database(sqlite_url(tmp_path))
+    seen = _thread_probe(database)
+    loop_thread = threading.get_ident()
+    try:
+        async with database.write() as conn:
+            await conn.execute(text("SELECT probe()"))
+        async with database.read(short=True) as conn:
+            await conn.execute(text("SELECT probe()"))
+        async with database.read() as conn:
+            await conn.execute(text("SELECT probe()"))
+    finally:
+        await database.dispose()
+    assert seen[0] == loop_thread
+    assert seen[1] == loop_thread
+    assert seen[2] != loop_thread
+
+
+@pytest.mark.parametrize("short", [True, False])
+async def test_results_row_counts_and_many_rows_come_back_whole(db, short):
+    async with db.write() as conn:
+        result = await conn.execute(
+            text("INSERT INTO t (name) VALUES (:n)"), [{"n": f"n{i}"} for i in range(250)]
+        )
+        assert result.rowcount == 250
+        updated = await conn.execute(text("UPDATE t SET name = name || '!' WHERE id <= 10"))
+        assert updated.rowcount == 10
+    async with db.read(short=short) as conn:
+        rows = (await conn.execute(text("SELECT id, name FROM t ORDER BY id"))).all()
+    assert len(rows) == 250
+    assert rows[0] == (1, "n0!")
+    assert rows[-1] == (250, "n249")
+
+
+@pytest.mark.parametrize("short", [True, False])
+async def test_errors_are_sqlalchemys_and_a_failed_write_leaves_nothing(db, short):
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))
+
+    async def b_then_a_again() -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('b')"))
+            await conn.execute(text("INSERT INTO t (name) VALUES ('a')"))  # taken
+
+    with pytest.raises(IntegrityError):
+        await b_then_a_again()
+    async with db.read(short=short) as conn:
+        names = (await conn.execute(text("SELECT name FROM t ORDER BY name"))).scalars().all()
+    assert names == ["a"]  # 'b' was rolled back with the failed transaction
+    # The connection went back to the pool in a clean state: the next write works.
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('c')"))
+    async with db.read(short=short) as conn:
+        count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+    assert count == 2
