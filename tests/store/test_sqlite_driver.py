@@ -9,9 +9,9 @@ import threading
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
-from tests.support.databases import sqlite_url
 
 from hookline.store.database import Database
+from support.databases import sqlite_url
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ read lock (which SQLite refuses with "database is locked" instead of waiting).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -40,6 +42,13 @@ def async_url(url: str) -> str:
         if url.startswith(head):
             return "postgresql+asyncpg://" + url[len(head) :]
     return url
+
+
+def _json_text(value: Any) -> str:
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson does not take (integers past 64 bits): the stdlib does
+        return json.dumps(value)
 
 
 def is_outage(exc: BaseException) -> bool:
@@ -72,7 +81,13 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = async_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
-        kwargs: dict[str, Any] = {"echo": echo}
+        # JSON columns (attempt headers, metadata) through orjson: several times quicker
+        # than the standard library, and the same JSON.
+        kwargs: dict[str, Any] = {
+            "echo": echo,
+            "json_serializer": _json_text,
+            "json_deserializer": orjson.loads,
+        }
         if self.dialect == "sqlite":
             path = sqlite_path(url)
             if path is not None:
