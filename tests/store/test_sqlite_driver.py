@@ -4,6 +4,8 @@ results, errors and transactions are the same either way."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 import threading
 
 import pytest
@@ -90,3 +92,29 @@ async def test_errors_are_sqlalchemys_and_a_failed_write_leaves_nothing(db, shor
     async with db.read(short=short) as conn:
         count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
     assert count == 2
+
+
+async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, tmp_path):
+    """BEGIN IMMEDIATE waits in the connection's thread: while another connection (as
+    another process would) holds the write lock, the event loop keeps serving."""
+    other = sqlite3.connect(tmp_path / "hookline.db", timeout=0, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t (name) VALUES ('first')")
+
+    async def write() -> None:
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t (name) VALUES ('second')"))
+
+    task = asyncio.create_task(write())
+    ticks = 0
+    for _ in range(20):  # 0.2 s of a loop that must keep turning
+        await asyncio.sleep(0.01)
+        ticks += 1
+    assert not task.done()  # still waiting for the lock
+    assert ticks == 20
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(task, timeout=10)
+    async with db.read() as conn:
+        names = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
+    assert names == ["first", "second"]

@@ -133,8 +133,13 @@ class Database:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     yield conn
                     return
-                async with _inline(conn, short), conn.begin():
-                    yield conn
+                adapted = await _one_trip(conn) if short else None
+                _run_inline(adapted, True)
+                try:
+                    async with conn.begin():
+                        yield conn
+                finally:
+                    _run_inline(adapted, False)
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc
@@ -142,8 +147,10 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction. On SQLite it runs on the event loop's thread: writes are
-        short (batches are bounded) and one at a time anyway."""
+        """A write transaction. On SQLite, `BEGIN IMMEDIATE` goes to the connection's
+        thread (it may wait there for another process's write to finish); the statements
+        and the COMMIT then run on the event loop's thread: with the write lock held they
+        wait for nobody, and batches are bounded."""
         try:
             if self._write_lock is None:
                 async with self.engine.connect() as conn, conn.begin():
@@ -151,8 +158,13 @@ class Database:
                 return
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(hookline_immediate=True)
-                async with _inline(conn, True), conn.begin():
-                    yield conn
+                adapted = await _one_trip(conn)
+                try:
+                    async with conn.begin():  # BEGIN IMMEDIATE, in the thread
+                        _run_inline(adapted, True)
+                        yield conn
+                finally:  # (the COMMIT or ROLLBACK ran on the loop)
+                    _run_inline(adapted, False)
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc
@@ -170,21 +182,15 @@ class Database:
         await self.engine.dispose()
 
 
-@asynccontextmanager
-async def _inline(conn: AsyncConnection, inline: bool) -> AsyncIterator[None]:
-    """Run this SQLite connection's statements on the loop's thread while inside."""
-    if not inline:
-        yield
-        return
+async def _one_trip(conn: AsyncConnection) -> OneTripConnection | None:
     adapted = (await conn.get_raw_connection()).dbapi_connection
-    if not isinstance(adapted, OneTripConnection):
-        yield
-        return
-    adapted.inline = True
-    try:
-        yield
-    finally:
-        adapted.inline = False
+    return adapted if isinstance(adapted, OneTripConnection) else None
+
+
+def _run_inline(adapted: OneTripConnection | None, inline: bool) -> None:
+    """From now on, run this SQLite connection's statements on the loop's thread (or not)."""
+    if adapted is not None:
+        adapted.inline = inline
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -10,7 +10,9 @@ The SQL, the transactions and the errors are SQLAlchemy's own; only the transpor
 changes. Server-side (streaming) cursors keep the stock behaviour.
 
 A connection can also be switched to run its statements *inline*, on the event loop's
-own thread, with no trip at all (`Database.write()` and the worker's short reads do).
+own thread, with no trip at all: `Database.write()` does once its `BEGIN IMMEDIATE`
+(which may wait for another process's write) has come back from the thread, and so do
+the worker's short reads.
 A trip costs more than the small indexed statements of the delivery path; but an
 inline statement holds up the whole loop while it runs, so the long reads (lists,
 the dashboard's statistics) keep going to the thread, where SQLite releases the GIL.
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from threading import Thread
 from typing import Any, cast
 
@@ -133,20 +135,20 @@ class OneTripConnection(AsyncAdapt_aiosqlite_connection):
         self.inline = False  # True: statements run on the calling thread (the loop's)
 
     def commit(self) -> None:
-        if not self.inline:
+        if self.inline:
+            self._end_inline(sqlite3.Connection.commit)
+        else:
             super().commit()
-            return
-        try:
-            self._connection._conn.commit()
-        except Exception as error:
-            self._handle_exception(error)
 
     def rollback(self) -> None:
-        if not self.inline:
+        if self.inline:
+            self._end_inline(sqlite3.Connection.rollback)
+        else:
             super().rollback()
-            return
+
+    def _end_inline(self, end: Callable[[sqlite3.Connection], None]) -> None:
         try:
-            self._connection._conn.rollback()
+            end(self._connection._conn)
         except Exception as error:
             self._handle_exception(error)
 
