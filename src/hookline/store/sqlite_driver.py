@@ -42,6 +42,7 @@ from sqlalchemy.util.concurrency import await_
 
 Description = tuple[tuple[Any, ...], ...] | None
 Outcome = tuple[Description, list[Any], int, int | None]
+Statement = Callable[[sqlite3.Connection, str, Any], Outcome]
 
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
@@ -95,29 +96,22 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
     def lastrowid(self) -> Any:
         return self._lastrowid
 
-    def _keep(self, outcome: Outcome) -> None:
-        self._description, rows, self._rowcount, self._lastrowid = outcome
-        self._rows = collections.deque(rows)
-
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        async with self._adapt_connection._execute_mutex:
-            conn = self._connection._conn
-            if cast("OneTripConnection", self._adapt_connection).inline:
-                self._keep(_run(conn, operation, parameters))
-            else:
-                self._keep(await self._connection._execute(_run, conn, operation, parameters))
-        return None
+        await self._send(_run, operation, parameters)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
+        await self._send(_run_many, operation, seq_of_parameters)
+
+    async def _send(self, statement: Statement, operation: str, arg: Any) -> None:
+        """Run the statement here (inline) or in the connection's thread; keep its outcome."""
         async with self._adapt_connection._execute_mutex:
             conn = self._connection._conn
             if cast("OneTripConnection", self._adapt_connection).inline:
-                self._keep(_run_many(conn, operation, seq_of_parameters))
+                outcome = statement(conn, operation, arg)
             else:
-                self._keep(
-                    await self._connection._execute(_run_many, conn, operation, seq_of_parameters)
-                )
-        return None
+                outcome = await self._connection._execute(statement, conn, operation, arg)
+        self._description, rows, self._rowcount, self._lastrowid = outcome
+        self._rows = collections.deque(rows)
 
     async def _async_soft_close(self) -> None:
         return None  # nothing open in the thread
