@@ -59,6 +59,23 @@ async def test_a_hanging_endpoint_does_not_hold_back_a_healthy_one(start, receiv
     assert all(d["attempt_count"] == 0 for d in page["data"])
 
 
+async def test_slow_endpoints_holding_most_slots_leave_the_rest_to_the_others(start, receivers):
+    """The worker waits for a quarter of its slots before claiming again only while
+    results are flowing; when slow endpoints hold the slots, it claims what is left."""
+    hl = await start(shutdown_grace=1, worker_concurrency=8)
+    hanging = await receivers(delay=60)
+    healthy = await receivers()
+    await hl.event_type("order.placed")
+    tenant = (await hl.tenant())["id"]
+    await hl.endpoint(tenant, hanging.url, ["order.placed"], timeout=20, max_in_flight=7)
+    await hl.endpoint(tenant, healthy.url, ["order.placed"])
+    for i in range(20):
+        await hl.publish(tenant, "order.placed", {"i": i})
+    await hanging.wait_for(7, timeout=10)  # 7 of the worker's 8 slots are stuck
+    await healthy.wait_for(20, timeout=15)  # the 8th carries every healthy delivery
+    assert len(hanging.requests) == 7
+
+
 async def test_429_answers_shrink_concurrency_and_success_grows_it_back(start, receivers):
     schedule = "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms"
     hl = await start(with_worker=False, admin_key=ADMIN, retry_schedule=schedule)
