@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,7 +41,6 @@ from hookline.store.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 BODY_CACHE_SIZE = 2048
-FLOWING = 0.05  # seconds: results written this recently mean deliveries are flowing
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +79,6 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._stopping = False
-        self._last_written = 0.0  # time.monotonic() of the last results written
         self._attempts = 0
         self._recorder = Recorder(db, on_written=self._written, health=config.health)
 
@@ -179,21 +176,10 @@ class Worker:
 
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         backoff = 0.1
-        # While results are flowing and plenty is in flight, wait until a quarter of the
-        # room (or a batch) is free: a claim costs about the same for 5 rows as for 100.
-        # If results stop coming (slow endpoints hold the slots), claim what room there is.
-        min_claim = max(1, min(self._cfg.batch_size, self._cfg.concurrency // 4))
         while not stop.is_set():
             room = self._cfg.concurrency - len(self._held)
             if room <= 0:
                 await self._wakeup.wait(self._cfg.poll_interval)
-                continue
-            if (
-                room < min_claim
-                and len(self._held) >= min_claim
-                and time.monotonic() - self._last_written < FLOWING
-            ):
-                await self._wakeup.wait(FLOWING)
                 continue
             want = min(room, self._cfg.batch_size)
             skip = [ep for ep, n in self._per_endpoint.items() if n >= self._cap(ep)]
@@ -406,7 +392,6 @@ class Worker:
                 del self._per_endpoint[c.endpoint_id]
 
     def _written(self, batch: list[Record]) -> None:
-        self._last_written = time.monotonic()
         for r in batch:
             held = self._held.get(r.outcome.delivery_id)
             if held is not None and held.lease_token == r.outcome.lease_token:
