@@ -55,7 +55,7 @@ async def test_500_twice_then_200_is_delivered_on_the_third_attempt(hookline, re
     await hookline.event_type("invoice.paid")
     tenant = await hookline.tenant()
     rx = await receivers(statuses=[500, 500, 200])
-    await hookline.endpoint(tenant["id"], rx.url, ["invoice.paid"])
+    ep = await hookline.endpoint(tenant["id"], rx.url, ["invoice.paid"])
     msg = await hookline.publish(tenant["id"], "invoice.paid", {"x": 1})
 
     final = await hookline.wait_final(tenant["id"], msg["id"])
@@ -69,6 +69,12 @@ async def test_500_twice_then_200_is_delivered_on_the_third_attempt(hookline, re
     # Every retry carries the same webhook-id and the same body bytes.
     assert len({r.headers["webhook-id"] for r in rx.requests}) == 1
     assert len({r.body for r in rx.requests}) == 1
+    # The success counts the endpoint healthy again: consecutive failures back to 0.
+    endpoint = await hookline.call("GET", f"/v1/tenants/{tenant['id']}/endpoints/{ep['id']}", 200)
+    assert endpoint["failure_count"] == 0
+    assert endpoint["last_success_at"] is not None
+    assert endpoint["last_failure_at"] is not None
+    assert endpoint["last_failure_at"] < endpoint["last_success_at"]
 
 
 async def test_always_failing_receiver_expires_with_every_attempt_recorded(hookline, receivers):
