@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -181,6 +182,9 @@ _UNSTORABLE = ("CharacterNotInRepertoireError", "UntranslatableCharacterError")
 
 
 def _unstorable_text(exc: BaseException) -> bool:
+    """Only a database's refusal counts: the same error from our own code is a bug."""
+    if not isinstance(exc, SQLAlchemyError):
+        return False
     seen: BaseException | None = exc
     for _ in range(8):  # the chain: SQLAlchemy wraps the driver's error
         if seen is None:
