@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Column, Table
 
-from hookline import __version__, cli_tools, logs, telemetry
+from hookline import __version__, cli_tools, collector, logs, telemetry
 from hookline.app import ConfigurationError, Runtime
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
@@ -140,8 +140,11 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             await runtime.close()
             raise typer.Exit(2) from exc
         _announce(runtime, role=role)
+        web_app = runtime.web_app(with_worker=with_worker)
+        collector.tune()
+        collector.freeze_startup()
         config = uvicorn.Config(
-            runtime.web_app(with_worker=with_worker),
+            web_app,
             host=settings.host,
             port=settings.port,
             log_config=None,
@@ -196,6 +199,8 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runtime.worker_stop.set)
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
+        collector.tune()
+        collector.freeze_startup()
         if settings.metrics_port:
             telemetry.serve_metrics(settings.metrics_port, settings.host)
             console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")

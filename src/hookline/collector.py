@@ -1,0 +1,35 @@
+"""The garbage collector's settings for Hookline's long-running processes.
+
+Python's cyclic collector runs a young-generation pass every 700 new container objects
+and, every hundred of those, walks everything alive: the modules, the FastAPI app, the
+SQLAlchemy metadata and compiled statements. A publish or a delivery allocates a few
+hundred objects, so with the defaults `hookline api` spent about a third of its time
+collecting (measured with `make bench`: publishes/s +40 %, worker drain +25 % with the
+settings below). Hookline's objects are short-lived and rarely form cycles, so:
+
+- what is alive once the process has started is frozen: the collector never walks it
+  again (`gc.freeze`, meant for exactly this);
+- young passes run every 50,000 container allocations instead of 700. Cycles are still
+  collected, just in larger batches (the settings stay bounded: a full pass follows every
+  20 × 10 young ones).
+"""
+
+from __future__ import annotations
+
+import gc
+
+YOUNG_THRESHOLD = 50_000  # container allocations between young passes (default 700)
+MIDDLE_EVERY = 20  # young passes per middle-generation pass (default 10)
+OLD_EVERY = 10  # middle passes per full pass (default 10)
+
+
+def tune() -> None:
+    """Collect less often; call once when a long-running process starts."""
+    gc.set_threshold(YOUNG_THRESHOLD, MIDDLE_EVERY, OLD_EVERY)
+
+
+def freeze_startup() -> None:
+    """Collect what starting up left behind, then take everything still alive out of
+    the collector's sight: it lives as long as the process."""
+    gc.collect()
+    gc.freeze()
