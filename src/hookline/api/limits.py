@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import orjson
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised as a body being read grows past the limit (one sent in chunks, without a
+    Content-Length). An HTTPException, so that FastAPI passes it on as it is instead of
+    answering 400 "error parsing the body"; the application renders it as a 413."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"Request bodies are limited to {max_bytes} bytes.")
 
 
 class BodyLimit:
@@ -32,7 +38,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise BodyTooLarge
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -53,7 +59,7 @@ class BodyLimit:
                 "type": "https://hookline.dev/problems/payload-too-large",
                 "title": "Payload too large",
                 "status": 413,
-                "detail": f"Request bodies are limited to {self.max_bytes} bytes.",
+                "detail": BodyTooLarge(self.max_bytes).detail,
                 "instance": scope.get("path", ""),
             }
         )

@@ -111,6 +111,9 @@ def from_domain(exc: e.HooklineError, request: Request) -> Response:
     return problem(500, "Unexpected error.", instance=request.url.path)
 
 
+_HTTP_SLUGS = {413: "payload-too-large"}  # as the body limit's own refusal (limits.py)
+
+
 def _location(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
@@ -148,6 +151,7 @@ def install(app: FastAPI) -> None:
         return problem(
             exc.status_code,
             detail,
+            slug=_HTTP_SLUGS.get(exc.status_code),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )

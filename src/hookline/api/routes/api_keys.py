@@ -7,9 +7,10 @@ from fastapi import APIRouter, Response, status
 from hookline.api.deps import Admin, ContextDep, Cursor, Limit, Offset
 from hookline.api.schemas.api_keys import ApiKeyCreated, ApiKeyIn, ApiKeyOut
 from hookline.api.schemas.common import ListResponse
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import api_keys as service
 
-router = APIRouter(prefix="/v1/api-keys", tags=["api keys"])
+router = APIRouter(prefix="/v1/api-keys", route_class=StrictJsonRoute, tags=["api keys"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)

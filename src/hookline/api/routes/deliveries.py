@@ -9,12 +9,13 @@ from fastapi import APIRouter
 from hookline.api.deps import ContextDep, Cursor, Limit, Offset, Operator, Reader
 from hookline.api.schemas.common import ListResponse
 from hookline.api.schemas.deliveries import AttemptOut, DeliveryOut
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.domain.errors import NotFound
 from hookline.domain.models import DeliveryStatus
 from hookline.services import deliveries as service
 from hookline.services import endpoints as endpoint_service
 
-router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["deliveries"])
+router = APIRouter(prefix="/v1/tenants/{tenant}", route_class=StrictJsonRoute, tags=["deliveries"])
 
 
 @router.get("/endpoints/{endpoint}/deliveries", response_model=ListResponse[DeliveryOut])

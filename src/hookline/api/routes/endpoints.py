@@ -28,6 +28,7 @@ from hookline.api.schemas.endpoints import (
     TestIn,
     TestOut,
 )
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.domain.errors import FieldError, InvalidInput
 from hookline.domain.models import AuthType, EndpointAuth, SignatureConfig
 from hookline.domain.retry import parse_schedule
@@ -35,7 +36,9 @@ from hookline.services import endpoints as service
 from hookline.services import testing
 from hookline.services.endpoint_rules import EndpointSpec
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/endpoints", tags=["endpoints"])
+router = APIRouter(
+    prefix="/v1/tenants/{tenant}/endpoints", route_class=StrictJsonRoute, tags=["endpoints"]
+)
 
 
 def _schedule(text: str | None) -> tuple[float, ...] | None:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Response, status
 from hookline.api.deps import Admin, ContextDep, Cursor, Limit, Offset, Reader
 from hookline.api.schemas.common import ListResponse
 from hookline.api.schemas.event_types import EventTypeIn, EventTypeOut, EventTypePatch
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import event_types as service
 
-router = APIRouter(prefix="/v1/event-types", tags=["event types"])
+router = APIRouter(prefix="/v1/event-types", route_class=StrictJsonRoute, tags=["event types"])
 
 
 @router.post(

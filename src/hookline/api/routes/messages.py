@@ -15,10 +15,13 @@ from hookline.api.schemas.messages import (
     MessageIn,
     MessageOut,
 )
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import messages as service
 from hookline.services import publish as publish_service
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/messages", tags=["messages"])
+router = APIRouter(
+    prefix="/v1/tenants/{tenant}/messages", route_class=StrictJsonRoute, tags=["messages"]
+)
 
 
 @router.post(

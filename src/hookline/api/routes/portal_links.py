@@ -6,9 +6,10 @@ from fastapi import APIRouter, Request, status
 
 from hookline.api.deps import ContextDep, EndpointManager
 from hookline.api.schemas.portal import PortalLinkIn, PortalLinkOut
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import portal
 
-router = APIRouter(prefix="/v1/tenants/{tenant}", tags=["tenants"])
+router = APIRouter(prefix="/v1/tenants/{tenant}", route_class=StrictJsonRoute, tags=["tenants"])
 
 
 def _base_url(request: Request) -> str:

@@ -6,9 +6,12 @@ from fastapi import APIRouter, status
 
 from hookline.api.deps import ContextDep, Operator
 from hookline.api.schemas.recovery import RecoverIn, RecoverOut
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import recovery
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/endpoints", tags=["endpoints"])
+router = APIRouter(
+    prefix="/v1/tenants/{tenant}/endpoints", route_class=StrictJsonRoute, tags=["endpoints"]
+)
 
 
 @router.post(

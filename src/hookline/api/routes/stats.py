@@ -6,9 +6,12 @@ from fastapi import APIRouter
 
 from hookline.api.deps import ContextDep, Reader
 from hookline.api.schemas.stats import StatsOut
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import stats
 
-router = APIRouter(prefix="/v1/tenants/{tenant}/endpoints", tags=["endpoints"])
+router = APIRouter(
+    prefix="/v1/tenants/{tenant}/endpoints", route_class=StrictJsonRoute, tags=["endpoints"]
+)
 
 
 @router.get(

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Response, status
 from hookline.api.deps import Admin, ContextDep, Cursor, Limit, Offset, Reader
 from hookline.api.schemas.common import ListResponse
 from hookline.api.schemas.tenants import TenantIn, TenantOut, TenantPatch
+from hookline.api.strict_json import StrictJsonRoute
 from hookline.services import tenants as service
 
-router = APIRouter(prefix="/v1/tenants", tags=["tenants"])
+router = APIRouter(prefix="/v1/tenants", route_class=StrictJsonRoute, tags=["tenants"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=TenantOut)
