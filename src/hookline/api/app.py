@@ -13,6 +13,7 @@ from hookline import __version__
 from hookline.api import problems
 from hookline.api.json_body import JsonByDefault
 from hookline.api.limits import BodyLimit
+from hookline.api.publish_fast_path import PublishFastPath
 from hookline.api.routes import (
     api_keys,
     deliveries,
@@ -74,6 +75,8 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     ):
         app.include_router(module.router)
     # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
-    app.add_middleware(BodyLimit, max_bytes=ctx.policy.max_payload_bytes + 64 * 1024)
+    max_body = ctx.policy.max_payload_bytes + 64 * 1024
+    app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(JsonByDefault)
+    app.add_middleware(PublishFastPath, max_bytes=max_body)  # outermost: it answers first
     return app

@@ -32,15 +32,18 @@ def presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key") or None
 
 
-async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+async def principal_of(request: Request, ctx: Context) -> Principal:
     """The caller behind the key (401 otherwise), within its key's rate limit (429)."""
     principal = await api_keys.authenticate(ctx, presented_key(request))
     limiter = limiter_of(
         request.app.state, rate=ctx.policy.api_rate_limit, burst=ctx.policy.api_rate_burst
     )
     limiter.check(principal.key_id)
-    request.state.principal = principal
     return principal
+
+
+async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+    return await principal_of(request, ctx)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
