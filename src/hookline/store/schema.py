@@ -139,10 +139,13 @@ deliveries = Table(
     Index(None, "endpoint_id", "id"),
     Index(None, "message_id"),
     Index(None, "created_at"),
-    # The queue: only pending rows, in due order.
+    # The queue: only pending rows, in due order. The endpoint and FIFO key ride along so
+    # that a claim passes over rows of endpoints it skips without reading them (0003).
     Index(
         "ix_deliveries_due",
         "next_attempt_at",
+        "endpoint_id",
+        "fifo_key",
         sqlite_where=text("status = 'pending'"),
         postgresql_where=text("status = 'pending'"),
     ),
