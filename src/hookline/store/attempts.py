@@ -36,14 +36,20 @@ def _to_model(row: Row[Any]) -> Attempt:
     )
 
 
+# Built once: constructing and keying the statement per batch costs more than a row.
+_INSERT = {
+    "postgresql": pg_insert(t).on_conflict_do_nothing(index_elements=[t.c.id]),
+    "sqlite": sqlite_insert(t).on_conflict_do_nothing(index_elements=[t.c.id]),
+}
+
+
 async def insert_attempts(conn: AsyncConnection, attempts: Sequence[Attempt]) -> None:
     """Idempotent: a batch written again (its first commit's answer was lost to a broken
     connection) inserts nothing twice."""
     if not attempts:
         return
-    insert_fn = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     await conn.execute(
-        insert_fn(t).on_conflict_do_nothing(index_elements=[t.c.id]),
+        _INSERT[conn.dialect.name],
         [
             {
                 "id": a.id,

@@ -270,8 +270,11 @@ async def queue_stats(conn: AsyncConnection, *, now: datetime) -> QueueStats:
     return QueueStats(int(pending.scalar_one()), int(due.scalar_one()), oldest.scalar_one_or_none())
 
 
+_EXISTING = select(t.c.id).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
+
+
 async def existing_ids(conn: AsyncConnection, ids: Sequence[str]) -> set[str]:
     if not ids:
         return set()
-    rows = await conn.execute(select(t.c.id).where(t.c.id.in_(list(set(ids)))))
+    rows = await conn.execute(_EXISTING, {"b_ids": list(set(ids))})
     return {r.id for r in rows}
