@@ -30,8 +30,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hookline.api.deps import principal_of
-from hookline.api.schemas.messages import MessageIn, MessageOut
-from hookline.services import publish as publish_service
+from hookline.api.routes.messages import publish_message
+from hookline.api.schemas.messages import MessageIn
 from hookline.services.context import Context
 
 ROUTE = re.compile(r"/v1/tenants/([^/]+)/messages")
@@ -95,21 +95,14 @@ class PublishFastPath:
         ctx: Context = app.state.ctx
         try:
             who = await principal_of(request, ctx)
-            result = await publish_service.publish(
-                ctx,
-                who,
-                tenant=tenant,
-                event_type=body.event_type,
-                payload=body.payload,
-                idempotency_key=request.headers.get("idempotency-key") or body.id,
-                ordering_key=body.ordering_key,
+            out, created = await publish_message(
+                ctx, who, tenant, body, request.headers.get("idempotency-key")
             )
         except Exception as exc:
             return await _handled(app, request, exc)
-        out = MessageOut.of(result.message, result.deliveries)
         return Response(
             out.model_dump_json(),
-            status_code=202 if result.created else 200,
+            status_code=202 if created else 200,
             media_type="application/json",
         )
 

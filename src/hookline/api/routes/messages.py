@@ -16,8 +16,10 @@ from hookline.api.schemas.messages import (
     MessageOut,
 )
 from hookline.api.strict_json import StrictJsonRoute
+from hookline.domain.models import Principal
 from hookline.services import messages as service
 from hookline.services import publish as publish_service
+from hookline.services.context import Context
 
 router = APIRouter(
     prefix="/v1/tenants/{tenant}/messages", route_class=StrictJsonRoute, tags=["messages"]
@@ -44,6 +46,17 @@ async def publish(
     response: Response,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ) -> MessageOut:
+    out, created = await publish_message(ctx, who, tenant, body, idempotency_key)
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return out
+
+
+async def publish_message(
+    ctx: Context, who: Principal, tenant: str, body: MessageIn, idempotency_key: str | None
+) -> tuple[MessageOut, bool]:
+    """The publish itself, for this route and for `publish_fast_path`: the message as
+    answered, and whether it is new (202) or an idempotent replay (200)."""
     result = await publish_service.publish(
         ctx,
         who,
@@ -53,9 +66,7 @@ async def publish(
         idempotency_key=idempotency_key or body.id,
         ordering_key=body.ordering_key,
     )
-    if not result.created:
-        response.status_code = status.HTTP_200_OK
-    return MessageOut.of(result.message, result.deliveries)
+    return MessageOut.of(result.message, result.deliveries), result.created
 
 
 @router.get("", response_model=ListResponse[MessageOut])
