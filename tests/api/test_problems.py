@@ -48,6 +48,14 @@ async def test_bad_json_and_unknown_fields_are_422_with_locations(hookline, prob
     body = problem(resp, 422)
     assert body["errors"], body
     assert all(e["location"].startswith("body") for e in body["errors"])
+    assert body["errors"][0]["message"].startswith("JSON decode error: "), body  # and why
+
+    # NaN and Infinity are not JSON (RFC 8259), though Python's json module reads them.
+    for bad in (b'{"name": NaN}', b'{"name": "x", "max_endpoints": Infinity}'):
+        resp = await c.post(
+            "/v1/tenants", content=bad, headers={"content-type": "application/json"}
+        )
+        problem(resp, 422)
 
     # A JSON array where an object belongs.
     body = problem(await c.post("/v1/tenants", json=["Acme"]), 422)
@@ -138,7 +146,9 @@ async def test_text_a_database_cannot_store_is_a_client_error(hookline, problem)
         content=rb'{"name": "Lone \udc03 surrogate", "uid": "lone"}',
         headers={"content-type": "application/json"},
     )
-    assert [e["message"] for e in problem(resp, 422)["errors"]] == ["JSON decode error"]
+    [error] = problem(resp, 422)["errors"]
+    assert error["message"].startswith("JSON decode error: ")
+    assert "surrogate" in error["message"]
     problem(await c.get("/v1/tenants/lone"), 404)
 
     after = await c.get(f"/v1/tenants/acme/endpoints/{endpoint}")

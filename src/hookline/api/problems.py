@@ -130,10 +130,14 @@ def install(app: FastAPI) -> None:
             value = err.get("input")
             if isinstance(value, (bytes, bytearray)):
                 value = value[:200].decode("utf-8", "replace")
+            message = err.get("msg", "")
+            reason = (err.get("ctx") or {}).get("error")
+            if err.get("type") == "json_invalid" and reason:  # say what the parser found
+                message = f"{message}: {reason}"
             errors.append(
                 {
                     "location": _location(err.get("loc", ())),
-                    "message": err.get("msg", ""),
+                    "message": message,
                     "value": value,
                 }
             )
