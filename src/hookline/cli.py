@@ -141,8 +141,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             raise typer.Exit(2) from exc
         _announce(runtime, role=role)
         web_app = runtime.web_app(with_worker=with_worker)
-        collector.tune()
-        collector.freeze_startup()
+        collector.settle()
         config = uvicorn.Config(
             web_app,
             host=settings.host,
@@ -199,8 +198,7 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runtime.worker_stop.set)
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
-        collector.tune()
-        collector.freeze_startup()
+        collector.settle()
         if settings.metrics_port:
             telemetry.serve_metrics(settings.metrics_port, settings.host)
             console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")

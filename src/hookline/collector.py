@@ -4,7 +4,7 @@ Python's cyclic collector runs a young-generation pass every 700 new container o
 and, every hundred of those, walks everything alive: the modules, the FastAPI app, the
 SQLAlchemy metadata and compiled statements. A publish or a delivery allocates a few
 hundred objects, so with the defaults `hookline api` spent about a third of its time
-collecting (measured with `make bench`: publishes/s +40 %, worker drain +25 % with the
+collecting (measured with `make bench`: publishes/s +35 %, worker drain +25 % with the
 settings below). Hookline's objects are short-lived and rarely form cycles, so:
 
 - what is alive once the process has started is frozen: the collector never walks it
@@ -24,13 +24,10 @@ MIDDLE_EVERY = 10  # young passes per middle-generation pass (default 10)
 OLD_EVERY = 10  # middle passes per full pass (default 10)
 
 
-def tune() -> None:
-    """Collect less often; call once when a long-running process starts."""
-    gc.set_threshold(YOUNG_THRESHOLD, MIDDLE_EVERY, OLD_EVERY)
-
-
-def freeze_startup() -> None:
-    """Collect what starting up left behind, then take everything still alive out of
-    the collector's sight: it lives as long as the process."""
+def settle() -> None:
+    """Call once a long-running process has started: collect what starting up left
+    behind, take everything still alive out of the collector's sight (it lives as long
+    as the process), and collect young objects less often from now on."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_THRESHOLD, MIDDLE_EVERY, OLD_EVERY)

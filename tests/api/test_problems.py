@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 async def test_every_kind_of_error_is_problem_json(hookline, problem):
     await hookline.event_type("invoice.paid")
@@ -153,3 +155,26 @@ async def test_text_a_database_cannot_store_is_a_client_error(hookline, problem)
 
     after = await c.get(f"/v1/tenants/acme/endpoints/{endpoint}")
     assert after.json()["events"] == ["invoice.paid"]
+
+
+async def test_every_route_with_a_body_reads_it_as_strict_json(hookline, problem):
+    """NaN and Infinity are not JSON: on every route that takes a body (read from
+    /openapi.json, so a new route is covered too) they are a 422, never stored."""
+    spec = (await hookline.client.get("/openapi.json")).json()
+    checked = []
+    for template, operations in spec["paths"].items():
+        path = re.sub(r"\{[^}]+\}", "x", template)
+        for method, operation in operations.items():
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            resp = await hookline.client.request(
+                method.upper(),
+                path,
+                content=b'{"name": NaN, "url": Infinity}',
+                headers={"content-type": "application/json"},
+            )
+            [error] = problem(resp, 422)["errors"]
+            assert error["message"].startswith("JSON decode error: "), (method, template)
+            checked.append((method, template))
+    assert len(checked) >= 10  # tenants, endpoints, messages, keys, …

@@ -31,7 +31,7 @@ def _cycle(freed: list[int]) -> None:
 
 
 def test_cycles_are_still_collected_without_anyone_asking(restored_collector: None) -> None:
-    collector.tune()
+    collector.settle()
     assert gc.get_threshold() == (
         collector.YOUNG_THRESHOLD,
         collector.MIDDLE_EVERY,
@@ -57,7 +57,7 @@ def test_what_starting_up_left_alive_is_frozen_and_garbage_is_not(
     freed: list[int] = []
     _cycle(freed)
     alive = Node()
-    collector.freeze_startup()
+    collector.settle()
     assert freed == [1]  # startup's garbage was collected first, not frozen
     assert gc.get_freeze_count() > 0
     assert gc.is_tracked(alive)

@@ -6,6 +6,17 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 _FORM = b"application/x-www-form-urlencoded"
+_JSON = b"application/json"
+
+
+def _media_type(value: bytes) -> bytes:
+    return value.split(b";", 1)[0].strip().lower()
+
+
+def read_as_json(declared: bytes | None) -> bool:
+    """Whether a body with this Content-Type (None: none was sent) is read as JSON
+    without further question: none, a form (rewritten below) or JSON itself."""
+    return declared is None or _media_type(declared) in (_FORM, _JSON)
 
 
 class JsonByDefault:
@@ -17,7 +28,7 @@ class JsonByDefault:
         if scope["type"] == "http" and scope["path"].startswith(self.prefix):
             headers = [(k, v) for k, v in scope["headers"] if k != b"content-type"]
             declared = [v for k, v in scope["headers"] if k == b"content-type"]
-            if not declared or declared[0].split(b";")[0].strip().lower() == _FORM:
+            if not declared or _media_type(declared[0]) == _FORM:
                 scope = dict(scope)
                 scope["headers"] = [*headers, (b"content-type", b"application/json")]
         await self.app(scope, receive, send)

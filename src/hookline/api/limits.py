@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hookline.api.problems import problem
 
 
 class BodyTooLarge(HTTPException):
@@ -27,7 +28,7 @@ class BodyLimit:
             return
         for name, value in scope.get("headers", []):
             if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
                 return
         seen = 0
         started = False
@@ -51,26 +52,13 @@ class BodyLimit:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await self._refuse(scope, send)
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "type": "https://hookline.dev/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": BodyTooLarge(self.max_bytes).detail,
-                "instance": scope.get("path", ""),
-            }
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem(
+            413,
+            BodyTooLarge(self.max_bytes).detail,
+            slug="payload-too-large",
+            instance=scope.get("path", ""),
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+        await response(scope, receive, send)

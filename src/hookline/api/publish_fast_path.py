@@ -30,12 +30,12 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hookline.api.deps import principal_of
+from hookline.api.json_body import read_as_json
 from hookline.api.routes.messages import publish_message
 from hookline.api.schemas.messages import MessageIn
 from hookline.services.context import Context
 
 ROUTE = re.compile(r"/v1/tenants/([^/]+)/messages")
-_JSON = (b"", b"application/json", b"application/x-www-form-urlencoded")  # see json_body.py
 
 
 class PublishFastPath:
@@ -64,19 +64,19 @@ class PublishFastPath:
 
     def _plain_json(self, scope: Scope) -> bool:
         length: int | None = None
-        content_type = b""
+        content_type: bytes | None = None
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if length is not None or not value.isdigit():
                     return False
                 length = int(value)
             elif name == b"content-type":
-                if content_type:
+                if content_type is not None:
                     return False
-                content_type = value.split(b";", 1)[0].strip().lower() or b"-"
+                content_type = value
             elif name == b"transfer-encoding":
                 return False
-        return length is not None and length <= self.max_bytes and content_type in _JSON
+        return length is not None and length <= self.max_bytes and read_as_json(content_type)
 
     @staticmethod
     async def _read(receive: Receive) -> bytes | None:
