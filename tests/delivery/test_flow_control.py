@@ -60,8 +60,8 @@ async def test_a_hanging_endpoint_does_not_hold_back_a_healthy_one(start, receiv
 
 
 async def test_slow_endpoints_holding_most_slots_leave_the_rest_to_the_others(start, receivers):
-    """The worker waits for a quarter of its slots before claiming again only while
-    results are flowing; when slow endpoints hold the slots, it claims what is left."""
+    """When a slow endpoint holds all but one of the worker's slots, the worker keeps
+    claiming with the one that is left: the healthy endpoint's deliveries all go out."""
     hl = await start(shutdown_grace=1, worker_concurrency=8)
     hanging = await receivers(delay=60)
     healthy = await receivers()
