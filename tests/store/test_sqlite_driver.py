@@ -9,11 +9,13 @@ import sqlite3
 import threading
 import time
 
+import aiosqlite
 import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from hookline.store.database import Database
+from hookline.store.sqlite_driver import BUSY_TIMEOUT_MS
 from support.databases import sqlite_url
 
 
@@ -94,7 +96,35 @@ async def test_errors_are_sqlalchemys_and_a_failed_write_leaves_nothing(db, shor
     assert count == 2
 
 
-async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, tmp_path):
+@pytest.fixture
+def trips(monkeypatch) -> list[str]:
+    """The functions sent to a connection's thread, in order."""
+    sent: list[str] = []
+    original = aiosqlite.Connection._execute
+
+    async def counted(self, fn, *args, **kwargs):
+        sent.append(getattr(fn, "__name__", repr(fn)))
+        return await original(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+    return sent
+
+
+async def _busy_timeout(db: Database) -> int:
+    async with db.read(short=True) as conn:
+        return (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
+
+
+async def test_an_uncontended_write_never_goes_to_the_thread(db, trips):
+    """With the write lock free, BEGIN IMMEDIATE, the statements and the COMMIT all run
+    on the loop; the connection keeps its busy timeout for the next, contended, write."""
+    async with db.write() as conn:
+        await conn.execute(text("INSERT INTO t (name) VALUES ('x')"))
+    assert trips == []
+    assert await _busy_timeout(db) == BUSY_TIMEOUT_MS
+
+
+async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, tmp_path, trips):
     """BEGIN IMMEDIATE waits in the connection's thread: while another connection (as
     another process would) holds the write lock, the event loop keeps serving."""
     other = sqlite3.connect(tmp_path / "hookline.db", timeout=0, isolation_level=None)
@@ -114,6 +144,8 @@ async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, t
     other.execute("COMMIT")
     other.close()
     await asyncio.wait_for(task, timeout=10)
+    assert trips == ["_run"]  # the BEGIN IMMEDIATE that had to wait, and nothing else
     async with db.read() as conn:
         names = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
     assert names == ["first", "second"]
+    assert await _busy_timeout(db) == BUSY_TIMEOUT_MS

@@ -22,7 +22,12 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hookline.settings import sqlite_path
-from hookline.store.sqlite_driver import OneTripConnection, OneTripDBAPI
+from hookline.store.sqlite_driver import (
+    BEGIN_IMMEDIATE,
+    BUSY_TIMEOUT_MS,
+    OneTripConnection,
+    OneTripDBAPI,
+)
 
 
 class StoreUnavailable(Exception):
@@ -147,10 +152,11 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction. On SQLite, `BEGIN IMMEDIATE` goes to the connection's
-        thread (it may wait there for another process's write to finish); the statements
-        and the COMMIT then run on the event loop's thread: with the write lock held they
-        wait for nobody, and batches are bounded."""
+        """A write transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock on the
+        event loop's thread when it is free, and goes to the connection's thread to wait
+        when another process holds it; the statements and the COMMIT then run on the
+        loop's thread: with the write lock held they wait for nobody, and batches are
+        bounded."""
         try:
             if self._write_lock is None:
                 async with self.engine.connect() as conn, conn.begin():
@@ -160,7 +166,7 @@ class Database:
                 conn = await conn.execution_options(hookline_immediate=True)
                 adapted = await _one_trip(conn)
                 try:
-                    async with conn.begin():  # BEGIN IMMEDIATE, in the thread
+                    async with conn.begin():  # BEGIN IMMEDIATE (see sqlite_driver)
                         _run_inline(adapted, True)
                         yield conn
                 finally:  # (the COMMIT or ROLLBACK ran on the loop)
@@ -204,10 +210,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
         immediate = conn.get_execution_options().get("hookline_immediate", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        conn.exec_driver_sql(BEGIN_IMMEDIATE if immediate else "BEGIN")

@@ -10,9 +10,12 @@ The SQL, the transactions and the errors are SQLAlchemy's own; only the transpor
 changes. Server-side (streaming) cursors keep the stock behaviour.
 
 A connection can also be switched to run its statements *inline*, on the event loop's
-own thread, with no trip at all: `Database.write()` does once its `BEGIN IMMEDIATE`
-(which may wait for another process's write) has come back from the thread, and so do
-the worker's short reads.
+own thread, with no trip at all: `Database.write()` does once it holds the write lock,
+and so do the worker's short reads. `BEGIN IMMEDIATE` itself is first tried inline
+without waiting; only when another process holds the lock does it go to the thread to
+wait there (up to `BUSY_TIMEOUT_MS`). A trip under load is not just a thread wake-up:
+the connection's thread needs the GIL back from a busy loop, which takes up to the
+interpreter's switch interval (5 ms) at each step.
 A trip costs more than the small indexed statements of the delivery path; but an
 inline statement holds up the whole loop while it runs, so the long reads (lists,
 the dashboard's statistics) keep going to the thread, where SQLite releases the GIL.
@@ -44,6 +47,9 @@ Description = tuple[tuple[Any, ...], ...] | None
 Outcome = tuple[Description, list[Any], int, int | None]
 Statement = Callable[[sqlite3.Connection, str, Any], Outcome]
 
+BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's (PRAGMA busy_timeout)
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+
 
 def _run(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
     """In the connection's thread: the whole statement, cursor opened and closed."""
@@ -58,6 +64,21 @@ def _run(conn: sqlite3.Connection, operation: str, parameters: Any) -> Outcome:
         return description, rows, cursor.rowcount, cursor.lastrowid
     finally:
         cursor.close()
+
+
+def _begin_without_waiting(conn: sqlite3.Connection) -> bool:
+    """On the calling thread: BEGIN IMMEDIATE if no other connection holds the write
+    lock (True), or nothing at all (False)."""
+    conn.execute("PRAGMA busy_timeout=0")
+    try:
+        conn.execute(BEGIN_IMMEDIATE)
+    except sqlite3.OperationalError as error:
+        if error.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            return False
+        raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    return True
 
 
 def _run_many(conn: sqlite3.Connection, operation: str, seq: Sequence[Any]) -> Outcome:
@@ -97,7 +118,19 @@ class OneTripCursor(AsyncAdapt_aiosqlite_cursor):
         return self._lastrowid
 
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
-        await self._send(_run, operation, parameters)
+        if operation == BEGIN_IMMEDIATE and parameters in (None, ()):
+            await self._begin_immediate()
+        else:
+            await self._send(_run, operation, parameters)
+
+    async def _begin_immediate(self) -> None:
+        """Take the write lock here if it is free; wait for it in the thread if not."""
+        async with self._adapt_connection._execute_mutex:
+            if _begin_without_waiting(self._connection._conn):
+                self._description, self._rowcount, self._lastrowid = None, -1, None
+                self._rows = collections.deque()
+                return
+        await self._send(_run, BEGIN_IMMEDIATE, None)
 
     async def _executemany_async(self, operation: Any, seq_of_parameters: Any) -> Any:
         await self._send(_run_many, operation, seq_of_parameters)
