@@ -4,7 +4,33 @@ import re
 
 import pytest
 
-from hookline.domain.ids import PREFIXES, looks_like, new_id, timestamp_ms
+from hookline.domain.ids import PREFIXES, encode, looks_like, new_id, timestamp_ms
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _reference(value: int, length: int) -> str:
+    """Crockford base32, five bits at a time, most significant first."""
+    return "".join(CROCKFORD[(value >> (5 * i)) & 31] for i in reversed(range(length)))
+
+
+@pytest.mark.parametrize(
+    ("ms", "rand"),
+    [
+        (0, 0),
+        ((1 << 48) - 1, (1 << 80) - 1),
+        (1469922850259, 0),  # the time of the ULID spec's example, 01ARZ3NDEK...
+        (1_790_000_000_123, 0x0123_4567_89AB_CDEF_FEDC),
+        (1 << 47, 1 << 79),
+        (1023, 1023 << 70),
+    ],
+)
+def test_encoding_is_the_ulid_specs_crockford_base32(ms, rand):
+    assert encode(ms, rand) == _reference(ms, 10) + _reference(rand, 16)
+
+
+def test_the_ulid_specs_example_time_encodes_as_in_the_spec():
+    assert encode(1469922850259, 0).startswith("01ARZ3NDEK")
 
 
 def test_ids_carry_their_prefix_and_26_characters():

@@ -22,12 +22,29 @@ _last_ms = 0
 _last_random = 0
 
 
-def _encode(value: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        chars.append(_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+# Two characters per 10 bits: a ULID's 26 characters are 13 look-ups (ids are made
+# three per message on the delivery path; a character at a time took three times longer).
+_PAIRS = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
+
+
+def encode(ms: int, rand: int) -> str:
+    """The 26 characters of the ULID with these 48 bits of milliseconds and 80 random bits."""
+    p = _PAIRS
+    return (
+        p[ms >> 40 & 1023]
+        + p[ms >> 30 & 1023]
+        + p[ms >> 20 & 1023]
+        + p[ms >> 10 & 1023]
+        + p[ms & 1023]
+        + p[rand >> 70 & 1023]
+        + p[rand >> 60 & 1023]
+        + p[rand >> 50 & 1023]
+        + p[rand >> 40 & 1023]
+        + p[rand >> 30 & 1023]
+        + p[rand >> 20 & 1023]
+        + p[rand >> 10 & 1023]
+        + p[rand & 1023]
+    )
 
 
 def ulid() -> str:
@@ -45,7 +62,7 @@ def ulid() -> str:
             # Leave headroom so the increment above never overflows in practice.
             rand = int.from_bytes(os.urandom(10), "big") >> 1
         _last_ms, _last_random = now_ms, rand
-    return _encode(now_ms, 10) + _encode(rand, 16)
+    return encode(now_ms, rand)
 
 
 def new_id(prefix: str) -> str:
