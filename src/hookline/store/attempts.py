@@ -12,6 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import Attempt, AttemptStatus, Page
+from hookline.store.bulk import execute_many
 from hookline.store.paging import fetch_page
 from hookline.store.schema import attempts as t
 
@@ -46,9 +47,8 @@ _INSERT = {
 async def insert_attempts(conn: AsyncConnection, attempts: Sequence[Attempt]) -> None:
     """Idempotent: a batch written again (its first commit's answer was lost to a broken
     connection) inserts nothing twice."""
-    if not attempts:
-        return
-    await conn.execute(
+    await execute_many(
+        conn,
         _INSERT[conn.dialect.name],
         [
             {

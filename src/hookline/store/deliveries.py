@@ -14,6 +14,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import Delivery, DeliveryStatus, Page
+from hookline.store.bulk import execute_many
 from hookline.store.paging import fetch_page
 from hookline.store.schema import deliveries as t
 
@@ -55,11 +56,13 @@ class NewDelivery:
     fifo_key: str | None = None
 
 
+_INSERT = insert(t)
+
+
 async def insert_deliveries(conn: AsyncConnection, rows: Sequence[NewDelivery]) -> None:
-    if not rows:
-        return
-    await conn.execute(
-        insert(t),
+    await execute_many(
+        conn,
+        _INSERT,
         [
             {
                 "id": d.id,

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import Message, Page
+from hookline.store.bulk import execute_many
 from hookline.store.paging import fetch_page
 from hookline.store.schema import messages as t
 
@@ -39,9 +40,11 @@ def message_values(message: Message) -> dict[str, Any]:
     }
 
 
+_INSERT = insert(t)
+
+
 async def insert_messages(conn: AsyncConnection, messages: Sequence[Message]) -> None:
-    if messages:
-        await conn.execute(insert(t), [message_values(m) for m in messages])
+    await execute_many(conn, _INSERT, [message_values(m) for m in messages])
 
 
 async def find_by_idempotency_key(

@@ -17,6 +17,7 @@ from sqlalchemy import Integer, Update, and_, bindparam, func, literal_column, o
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import DeliveryStatus
+from hookline.store.bulk import execute_many
 from hookline.store.deliveries import IS_PENDING
 from hookline.store.schema import deliveries as t
 
@@ -197,9 +198,8 @@ async def record_outcomes(
     claim that made the attempt. A worker whose lease ran out (and whose delivery was
     claimed again) therefore cannot overwrite the newer claim's state.
     """
-    if not outcomes:
-        return
-    await conn.execute(
+    await execute_many(
+        conn,
         _RECORD_OUTCOME,
         [
             {
