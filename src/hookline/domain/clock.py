@@ -11,8 +11,9 @@ def utcnow() -> datetime:
 
 def isoformat(value: datetime) -> str:
     """`2026-11-23T10:00:00.000Z` — the form used in bodies and API responses."""
-    value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"  # "+00:00" becomes "Z"
 
 
 def ensure_utc(value: datetime) -> datetime:

@@ -13,6 +13,7 @@ Statements given here are built once (module constants): they key the cache.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,9 +29,10 @@ Processor = Callable[[Any], Any]
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     sql: str
-    # Per position in the SQL: the row's key (None: a value fixed in the statement),
-    # that fixed value, and the type's processor (as SQLAlchemy would apply it).
-    plan: tuple[tuple[str | None, Any, Processor | None], ...]
+    take: Callable[[Mapping[str, Any]], Any]  # the row's values, in the SQL's order
+    single: bool  # one value from the row: `take` returns it bare, not in a tuple
+    fixed: tuple[tuple[int, Any], ...]  # (position, value) set in the statement itself
+    processors: tuple[tuple[int, Processor], ...]  # (position, type processor)
 
 
 _cache: dict[tuple[int, str, tuple[str, ...]], tuple[UpdateBase, _Prepared | None]] = {}
@@ -53,16 +55,13 @@ async def execute_many(
 
 
 def _row(prepared: _Prepared, row: Mapping[str, Any]) -> tuple[Any, ...]:
-    return tuple(
-        [
-            (
-                (processor(row[key]) if processor is not None else row[key])
-                if key is not None
-                else (processor(fixed) if processor is not None else fixed)
-            )
-            for key, fixed, processor in prepared.plan
-        ]
-    )
+    taken = prepared.take(row)
+    values = [taken] if prepared.single else list(taken)
+    for position, value in prepared.fixed:
+        values.insert(position, value)
+    for position, processor in prepared.processors:
+        values[position] = processor(values[position])  # None too, as SQLAlchemy does
+    return tuple(values)
 
 
 def _prepared(stmt: UpdateBase, keys: tuple[str, ...], dialect: Dialect) -> _Prepared | None:
@@ -94,14 +93,26 @@ def _compile(stmt: UpdateBase, keys: tuple[str, ...], dialect: Dialect) -> _Prep
     ):
         return None
     bind_processors: Mapping[str, Processor] = compiled._bind_processors  # type: ignore[assignment]
-    plan: list[tuple[str | None, Any, Processor | None]] = []
-    for name in compiled.positiontup:
+    from_row: list[str] = []
+    fixed: list[tuple[int, Any]] = []
+    processors: list[tuple[int, Processor]] = []
+    for position, name in enumerate(compiled.positiontup):
         bind = compiled.binds[name]
-        processor = bind_processors.get(name)
         if name in keys:
-            plan.append((name, None, processor))
+            from_row.append(name)
         elif bind.callable is None and not bind.required:
-            plan.append((None, bind.value, processor))
+            fixed.append((position, bind.value))
         else:
             return None
-    return _Prepared(sql=compiled.string, plan=tuple(plan))
+        processor = bind_processors.get(name)
+        if processor is not None:
+            processors.append((position, processor))
+    if not from_row:
+        return None
+    return _Prepared(
+        sql=compiled.string,
+        take=operator.itemgetter(*from_row),
+        single=len(from_row) == 1,
+        fixed=tuple(fixed),
+        processors=tuple(processors),
+    )
