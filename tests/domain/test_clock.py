@@ -20,7 +20,8 @@ def test_renders_utc_with_truncated_milliseconds_and_z():
 def test_other_offsets_are_converted_to_utc():
     plus_two = timezone(timedelta(hours=2))
     assert isoformat(datetime(2026, 1, 1, 1, 30, tzinfo=plus_two)) == "2025-12-31T23:30:00.000Z"
-    assert isoformat(datetime(2026, 1, 1, tzinfo=timezone.utc)) == "2026-01-01T00:00:00.000Z"
+    zero = timezone(timedelta(0), "GMT")  # zero offset, but not the UTC object
+    assert isoformat(datetime(2026, 1, 1, tzinfo=zero)) == "2026-01-01T00:00:00.000Z"
 
 
 def test_matches_strftime_over_many_instants():
