@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from datetime import timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from hookline.delivery import retention
 from hookline.domain.clock import utcnow
+from hookline.store.schema import attempts as attempts_table
 from hookline.store.schema import deliveries, messages
 
 
@@ -24,6 +27,22 @@ async def _backdate(db, message_ids: list[str], days: int) -> None:
         )
 
 
+async def _recorded(db, *, delivered: int, attempts: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        async with db.read() as conn:
+            done = await conn.scalar(
+                select(func.count())
+                .select_from(deliveries)
+                .where(deliveries.c.status == "delivered")
+            )
+            tried = await conn.scalar(select(func.count()).select_from(attempts_table))
+        if done == delivered and tried == attempts:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"results not recorded: {done} delivered, {tried} attempts")
+
+
 async def test_retention_deletes_old_final_history_and_keeps_pending(start, receivers):
     hl = await start(retry_schedule="1h")
     ok = await receivers()
@@ -36,6 +55,7 @@ async def test_retention_deletes_old_final_history_and_keeps_pending(start, rece
     recent = (await hl.publish(tenant, "job.done", {"recent": True}))["id"]
     await ok.wait_for(8)
     await down.wait_for(8)  # each failed once and waits an hour for its retry: pending
+    await _recorded(hl.runtime.db, delivered=8, attempts=16)  # a receipt is not yet a record
     await _backdate(hl.runtime.db, old, days=40)
 
     report = await retention.run_once(hl.runtime.db, days=30, batch=3)

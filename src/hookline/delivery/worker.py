@@ -5,6 +5,12 @@ Life of a delivery in here: claimed (lease held) → waiting for its endpoint's 
 sending → result queued → result written (lease released by the write). Until the
 write, the delivery stays in `_held` and its lease is renewed, so a crash anywhere
 leaves it to expire and be claimed again: nothing is lost.
+
+Claims are made by the claim loop, and, on SQLite in `hookline serve`, also by the
+transactions that publish (`claim_along`): those lease the new deliveries for this
+worker before they commit, and the worker takes them over once they have. When a claim
+found everything that was due (`_covered`), a wake-up has nothing to claim and the loop
+goes back to sleep without a transaction.
 """
 
 from __future__ import annotations
@@ -13,10 +19,13 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import time
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline import telemetry
 from hookline.delivery import retention
@@ -28,13 +37,13 @@ from hookline.domain.clock import utcnow
 from hookline.domain.encryption import Cipher
 from hookline.domain.flow import is_overload
 from hookline.domain.ids import new_id
-from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus, Endpoint
+from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus, Endpoint, Ordering
 from hookline.domain.outcome import decide
 from hookline.domain.retry import RetryPolicy
 from hookline.store import endpoints as endpoint_store
 from hookline.store import messages as message_store
 from hookline.store import queue
-from hookline.store.database import Database
+from hookline.store.database import Database, after_transaction
 from hookline.store.queue import Claimed
 from hookline.store.wakeup import Wakeup
 
@@ -79,6 +88,12 @@ class Worker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._bodies: OrderedDict[str, bytes] = OrderedDict()
         self._stopping = False
+        # The last claim took everything that was due. Only trusted while every new due
+        # delivery comes with a claim-along (SQLite, in this process); a wake-up from
+        # another process (NOTIFY) always claims.
+        self._covered = False
+        self._claims_along = False
+        self._fifo: set[str] = set()  # endpoints seen in FIFO order: a result unblocks the next
         self._attempts = 0
         self._recorder = Recorder(db, on_written=self._written, health=config.health)
 
@@ -88,6 +103,9 @@ class Worker:
         """Deliver until `stop` is set, then finish or release in-flight work."""
         await self._sender.start()
         await self._wakeup.start_listening()
+        if self._db.is_sqlite:
+            self._wakeup.attach(self.claim_along)
+            self._claims_along = True
         log.info(
             "worker started",
             extra={
@@ -125,6 +143,7 @@ class Worker:
 
     async def _shutdown(self, recorder: asyncio.Task[None], renewer: asyncio.Task[None]) -> None:
         self._stopping = True
+        self._wakeup.detach(self.claim_along)
         if self._tasks:
             log.info(
                 "stopping: waiting up to %.0fs for %d attempts",
@@ -174,35 +193,49 @@ class Worker:
             return limiter.aimd.allowed
         return self._caps.get(endpoint_id, self._cfg.endpoint_max_in_flight)
 
+    def _want(self) -> tuple[int, list[str]]:
+        """How many deliveries to claim now, and the endpoints whose share is held."""
+        room = self._cfg.concurrency - len(self._held)
+        skip = [ep for ep, n in self._per_endpoint.items() if n >= self._cap(ep)]
+        return max(0, min(room, self._cfg.batch_size)), skip
+
     async def _claim_loop(self, stop: asyncio.Event) -> None:
         backoff = 0.1
         while not stop.is_set():
-            room = self._cfg.concurrency - len(self._held)
-            if room <= 0:
-                await self._wakeup.wait(self._cfg.poll_interval)
-                continue
-            want = min(room, self._cfg.batch_size)
-            skip = [ep for ep, n in self._per_endpoint.items() if n >= self._cap(ep)]
             try:
-                claimed = await self._claim(want, skip)
+                claimed, want = await self._claim()
                 if claimed:
                     await self._dispatch(claimed)
-                if len(claimed) == want:
+                if want and len(claimed) == want:
                     await asyncio.sleep(0)
                     continue
-                pause = await self._idle_pause()
+                pause = await self._idle_pause() if want else self._cfg.poll_interval
             except Exception as exc:
                 log.warning("claiming failed (%s); retrying in %.1fs", exc, backoff)
                 pause = backoff
                 backoff = min(backoff * 2, 5.0)
             else:
                 backoff = 0.1
-            await self._wakeup.wait(pause)
+            await self._sleep(pause, stop)
 
-    async def _claim(self, want: int, skip: Sequence[str]) -> list[Claimed]:
+    async def _sleep(self, pause: float, stop: asyncio.Event) -> None:
+        """Until `pause` is over, or a wake-up that may find something to claim: while
+        the last claim took everything that was due, a wake-up (a result written, or a
+        publish whose transaction already claimed its deliveries) finds nothing."""
+        deadline = time.monotonic() + pause
+        while not stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or not await self._wakeup.wait(left) or not self._covered:
+                return
+
+    async def _claim(self) -> tuple[list[Claimed], int]:
         now = utcnow()
         token = secrets.token_hex(16)
         async with self._db.write() as conn:
+            want, skip = self._want()  # with the write lock held (SQLite): no claim-along between
+            if want == 0:
+                self._covered = False
+                return [], 0
             claimed = await queue.claim_due(
                 conn,
                 now=now,
@@ -211,10 +244,71 @@ class Worker:
                 limit=want,
                 skip_endpoints=skip,
             )
+        self._hold(claimed, covered=len(claimed) < want and not skip)
+        return claimed, want
+
+    def _hold(self, claimed: list[Claimed], *, covered: bool) -> None:
         for c in claimed:
             self._held[c.id] = c
             self._per_endpoint[c.endpoint_id] += 1
-        return claimed
+        self._covered = covered and self._claims_along
+
+    async def claim_along(self, conn: AsyncConnection, bodies: Mapping[str, bytes]) -> None:
+        """Inside another write transaction (one that made deliveries due, on SQLite in
+        this process): claim for this worker; take the claims over if it commits. If it
+        rolls back, so do the leases, and nothing was taken."""
+        if self._stopping:
+            return
+        want, skip = self._want()
+        if want == 0:
+            self._covered = False
+            return
+        now = utcnow()
+        try:
+            claimed = await queue.claim_due(
+                conn,
+                now=now,
+                lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
+                token=secrets.token_hex(16),
+                limit=want,
+                skip_endpoints=skip,
+            )
+        except Exception as exc:  # the publish goes on; the claim loop will find them
+            log.warning("claiming along with a publish failed (%s)", exc)
+            self._covered = False
+            self._wakeup.poke()
+            return
+
+        def settled(committed: bool) -> None:
+            if committed:
+                self._take_over(claimed, bodies, covered=len(claimed) < want and not skip)
+            elif claimed:  # its leases were rolled back with it: those are due again
+                self._covered = False
+                self._wakeup.poke()
+
+        after_transaction(conn, settled)
+
+    def _take_over(
+        self, claimed: list[Claimed], bodies: Mapping[str, bytes], *, covered: bool
+    ) -> None:
+        self._hold(claimed, covered=covered)
+        if not claimed:
+            return
+        for c in claimed:
+            body = bodies.get(c.message_id)
+            if body is not None:
+                self._remember_body(c.message_id, body)
+        task = asyncio.create_task(self._dispatch_taken(claimed))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        if not covered:
+            self._wakeup.poke()
+
+    async def _dispatch_taken(self, claimed: list[Claimed]) -> None:
+        try:
+            await self._dispatch(claimed)
+        except Exception as exc:  # abandoned: the leases run out and they are claimed again
+            log.warning("dispatching %d claimed deliveries failed (%s)", len(claimed), exc)
 
     async def _idle_pause(self) -> float:
         async with self._db.read(short=True) as conn:
@@ -257,6 +351,10 @@ class Worker:
                 disabled.append(c)
                 continue
             self._caps[ep.id] = ep.max_in_flight or self._cfg.endpoint_max_in_flight
+            if ep.ordering is Ordering.FIFO:
+                self._fifo.add(ep.id)
+            else:
+                self._fifo.discard(ep.id)
             body = self._bodies.get(c.message_id)
             if body is None:  # message removed meanwhile (tenant deleted)
                 gone.append(c)
@@ -285,6 +383,7 @@ class Worker:
             )
         for c in claimed:
             self._forget(c)
+        self._covered = False  # a FIFO successor of these may be due now
 
     def _remember_body(self, message_id: str, body: bytes) -> None:
         self._bodies[message_id] = body
@@ -396,6 +495,9 @@ class Worker:
             held = self._held.get(r.outcome.delivery_id)
             if held is not None and held.lease_token == r.outcome.lease_token:
                 self._forget(held)
+            # A retry may be due already; a FIFO head's result makes its successor due.
+            if r.outcome.status is DeliveryStatus.PENDING or r.attempt.endpoint_id in self._fifo:
+                self._covered = False
         self._wakeup.poke()  # room to claim more
 
     async def _renew_forever(self) -> None:

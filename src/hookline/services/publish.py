@@ -199,7 +199,7 @@ async def _publish_batch(
     await message_store.insert_messages(conn, messages)
     await delivery_store.insert_deliveries(conn, rows)
     if any(d.status is DeliveryStatus.PENDING for d in rows):
-        await ctx.wakeup.announce(conn)
+        await ctx.wakeup.announce(conn, bodies={m.id: m.body for m in messages})
     written = {o.message.id: o for o in outcomes if isinstance(o, Published)}
     counts = await delivery_store.count_for_messages(
         conn, [m.id for m in replays.values() if m.id not in written]

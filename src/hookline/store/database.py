@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,27 @@ from hookline.store.sqlite_driver import (
     OneTripConnection,
     OneTripDBAPI,
 )
+
+log = logging.getLogger(__name__)
+
+# Callbacks per open write transaction, by its connection object (not in `conn.info`:
+# reading that from a connection the database dropped raises instead of answering).
+_after: dict[int, list[Callable[[bool], None]]] = {}
+
+
+def after_transaction(conn: AsyncConnection, callback: Callable[[bool], None]) -> None:
+    """Inside `Database.write()`: call `callback(True)` once this transaction has
+    committed, or `callback(False)` if it rolled back. It runs before the next write
+    transaction of this process on SQLite begins; it must be quick and not raise."""
+    _after.setdefault(id(conn), []).append(callback)
+
+
+def _settle(conn: AsyncConnection, committed: bool) -> None:
+    for callback in _after.pop(id(conn), ()):
+        try:
+            callback(committed)
+        except Exception:  # one hook's bug must not turn a commit into an error
+            log.exception("after-transaction hook failed")
 
 
 class StoreUnavailable(Exception):
@@ -159,18 +181,27 @@ class Database:
         bounded."""
         try:
             if self._write_lock is None:
-                async with self.engine.connect() as conn, conn.begin():
-                    yield conn
+                async with self.engine.connect() as conn:
+                    committed = False
+                    try:
+                        async with conn.begin():
+                            yield conn
+                        committed = True
+                    finally:
+                        _settle(conn, committed)
                 return
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(hookline_immediate=True)
                 adapted = await _one_trip(conn)
+                committed = False
                 try:
                     async with conn.begin():  # BEGIN IMMEDIATE (see sqlite_driver)
                         _run_inline(adapted, True)
                         yield conn
+                    committed = True
                 finally:  # (the COMMIT or ROLLBACK ran on the loop)
                     _run_inline(adapted, False)
+                    _settle(conn, committed)  # still holding the write lock
         except Exception as exc:
             if _is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc

@@ -4,6 +4,11 @@ Inside one process an asyncio event does it. Across processes on PostgreSQL,
 `NOTIFY hookline_due` is sent in the publishing transaction (so it is delivered only
 if that transaction commits) and every worker LISTENs on a connection of its own.
 Polling remains the fallback, so a lost notification only costs one poll interval.
+
+On SQLite a worker in the same process (`hookline serve`) may go further and attach a
+*claim-along*: the announcing transaction then claims for it, so the new deliveries
+are leased and handed over when that transaction commits, with no claim transaction
+of their own (see `Worker.claim_along`).
 """
 
 from __future__ import annotations
@@ -11,10 +16,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHANNEL = "hookline_due"
+
+# Claims in the announcing write transaction; given the bodies of the messages it wrote.
+ClaimAlong = Callable[[AsyncConnection, Mapping[str, bytes]], Awaitable[None]]
 
 log = logging.getLogger(__name__)
 
@@ -24,11 +33,25 @@ class Wakeup:
         self._event = asyncio.Event()
         self._dsn = postgres_dsn
         self._listener: asyncio.Task[None] | None = None
+        self._claim_along: ClaimAlong | None = None
 
-    async def announce(self, conn: AsyncConnection) -> None:
-        """Call inside a write transaction that made deliveries due."""
+    def attach(self, claim_along: ClaimAlong) -> None:
+        """An in-process worker on SQLite: claim for it in every announcing transaction."""
+        self._claim_along = claim_along
+
+    def detach(self, claim_along: ClaimAlong) -> None:
+        if self._claim_along == claim_along:
+            self._claim_along = None
+
+    async def announce(
+        self, conn: AsyncConnection, *, bodies: Mapping[str, bytes] | None = None
+    ) -> None:
+        """Call inside a write transaction that made deliveries due (`bodies`: those of
+        the messages it wrote, if at hand)."""
         if conn.dialect.name == "postgresql":
             await conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+        elif self._claim_along is not None:
+            await self._claim_along(conn, bodies or {})
 
     def poke(self) -> None:
         """Call after that transaction committed: wakes workers of this process."""
