@@ -4,6 +4,8 @@ count publishes, workers count attempts); queue gauges are read from the databas
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -69,8 +71,19 @@ def status_class(code: int | None) -> str:
     return "none" if code is None else f"{code // 100}xx"
 
 
+# The labelled counter of each (outcome, status class), looked up once: `labels()`
+# takes a lock and builds its key on every call, once per attempt.
+_attempt_counters: dict[tuple[bool, int | None], Any] = {}
+
+
 def record_attempt(*, succeeded: bool, code: int | None, seconds: float) -> None:
-    ATTEMPTS.labels("succeeded" if succeeded else "failed", status_class(code)).inc()
+    key = (succeeded, None if code is None else code // 100)
+    counter = _attempt_counters.get(key)
+    if counter is None:
+        counter = _attempt_counters[key] = ATTEMPTS.labels(
+            "succeeded" if succeeded else "failed", status_class(code)
+        )
+    counter.inc()
     ATTEMPT_SECONDS.observe(seconds)
 
 
