@@ -150,7 +150,8 @@ class Runtime:
                 self.ctx, self.settings.admin_key
             )
 
-    def worker(self) -> Worker:
+    def worker(self, *, beside_api: bool = False) -> Worker:
+        """`beside_api`: the worker of `hookline serve`, in the process that publishes."""
         s = self.settings
         return Worker(
             db=self.db,
@@ -176,11 +177,12 @@ class Runtime:
                 ),
                 retention_days=s.retention_days,
                 retention_interval=s.retention_interval,
+                claim_along=beside_api,
             ),
         )
 
-    async def run_worker(self) -> None:
-        await self.worker().run(self.worker_stop)
+    async def run_worker(self, *, beside_api: bool = False) -> None:
+        await self.worker(beside_api=beside_api).run(self.worker_stop)
 
     def web_app(self, *, with_worker: bool) -> FastAPI:
         from hookline.api.app import create_app
@@ -189,7 +191,7 @@ class Runtime:
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
             task = (
-                asyncio.create_task(self.run_worker(), name="hookline-worker")
+                asyncio.create_task(self.run_worker(beside_api=True), name="hookline-worker")
                 if with_worker
                 else None
             )

@@ -64,6 +64,9 @@ class WorkerConfig:
     health: HealthPolicy = field(default_factory=HealthPolicy)
     retention_days: float | None = 30.0  # None: this worker runs no retention job
     retention_interval: float = 3600.0
+    # In the process that publishes (`hookline serve`): on SQLite, publishing
+    # transactions claim for this worker (`Worker.claim_along`).
+    claim_along: bool = False
 
 
 class Worker:
@@ -103,7 +106,7 @@ class Worker:
         """Deliver until `stop` is set, then finish or release in-flight work."""
         await self._sender.start()
         await self._wakeup.start_listening()
-        if self._db.is_sqlite:
+        if self._cfg.claim_along and self._db.is_sqlite:
             self._wakeup.attach(self.claim_along)
             self._claims_along = True
         log.info(
