@@ -58,6 +58,9 @@ async def test_each_publish_claims_its_deliveries_in_its_own_transaction(serve, 
     for i in range(5):
         ids.append((await serve.publish(tenant, "ping", {"i": i}))["id"])
         await rx.wait_for(i + 1, timeout=5)
+    # What sending needs (endpoint, secrets) was read in the publishing transaction too:
+    # no read transaction of the worker's own.
+    assert "BEGIN" not in seen
     for mid in ids:
         await serve.wait_final(tenant, mid, timeout=5)
     claims = [i for i, s in enumerate(seen) if s.startswith("WITH due AS")]

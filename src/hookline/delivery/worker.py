@@ -37,7 +37,14 @@ from hookline.domain.clock import utcnow
 from hookline.domain.encryption import Cipher
 from hookline.domain.flow import is_overload
 from hookline.domain.ids import new_id
-from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus, Endpoint, Ordering
+from hookline.domain.models import (
+    Attempt,
+    AttemptStatus,
+    DeliveryStatus,
+    Endpoint,
+    EndpointSecrets,
+    Ordering,
+)
 from hookline.domain.outcome import decide
 from hookline.domain.retry import RetryPolicy
 from hookline.store import endpoints as endpoint_store
@@ -67,6 +74,13 @@ class WorkerConfig:
     # In the process that publishes (`hookline serve`): on SQLite, publishing
     # transactions claim for this worker (`Worker.claim_along`).
     claim_along: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    endpoints: dict[str, Endpoint]
+    secrets: dict[str, EndpointSecrets]
+    bodies: dict[str, bytes]
 
 
 class Worker:
@@ -281,35 +295,39 @@ class Worker:
             self._covered = False
             self._wakeup.poke()
             return
+        loaded: _Loaded | None = None
+        if claimed:
+            try:  # in the same transaction: no read transaction of its own afterwards
+                loaded = await self._load(conn, claimed, bodies)
+            except Exception as exc:  # the take-over reads them itself
+                log.warning("loading what was claimed along failed (%s)", exc)
 
         def settled(committed: bool) -> None:
             if committed:
-                self._take_over(claimed, bodies, covered=len(claimed) < want and not skip)
+                covered = len(claimed) < want and not skip
+                self._take_over(claimed, loaded, covered=covered)
             elif claimed:  # its leases were rolled back with it: those are due again
                 self._covered = False
                 self._wakeup.poke()
 
         after_transaction(conn, settled)
 
-    def _take_over(
-        self, claimed: list[Claimed], bodies: Mapping[str, bytes], *, covered: bool
-    ) -> None:
+    def _take_over(self, claimed: list[Claimed], loaded: _Loaded | None, *, covered: bool) -> None:
         self._hold(claimed, covered=covered)
         if not claimed:
             return
-        for c in claimed:
-            body = bodies.get(c.message_id)
-            if body is not None:
-                self._remember_body(c.message_id, body)
-        task = asyncio.create_task(self._dispatch_taken(claimed))
+        task = asyncio.create_task(self._dispatch_taken(claimed, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         if not covered:
             self._wakeup.poke()
 
-    async def _dispatch_taken(self, claimed: list[Claimed]) -> None:
+    async def _dispatch_taken(self, claimed: list[Claimed], loaded: _Loaded | None) -> None:
         try:
-            await self._dispatch(claimed)
+            if loaded is None:
+                await self._dispatch(claimed)
+            else:
+                await self._start(claimed, loaded)
         except Exception as exc:  # abandoned: the leases run out and they are claimed again
             log.warning("dispatching %d claimed deliveries failed (%s)", len(claimed), exc)
 
@@ -326,27 +344,40 @@ class Worker:
     # -- sending ---------------------------------------------------------------------
 
     async def _dispatch(self, claimed: list[Claimed]) -> None:
-        endpoint_ids = list({c.endpoint_id for c in claimed})
-        missing_bodies = list({c.message_id for c in claimed if c.message_id not in self._bodies})
         try:
             async with self._db.read(short=True) as conn:
-                endpoints = await endpoint_store.get_endpoints_by_id(
-                    conn, endpoint_ids, cipher=self._cipher
-                )
-                secrets_by_ep = await endpoint_store.get_secrets_many(
-                    conn, endpoint_ids, cipher=self._cipher
-                )
-                bodies = await message_store.get_bodies(conn, missing_bodies)
+                loaded = await self._load(conn, claimed, {})
         except Exception:
             self._abandon(claimed)
             raise
-        for message_id, raw in bodies.items():
+        await self._start(claimed, loaded)
+
+    async def _load(
+        self, conn: AsyncConnection, claimed: list[Claimed], known: Mapping[str, bytes]
+    ) -> _Loaded:
+        """What sending these needs: their endpoints, secrets and message bodies."""
+        endpoint_ids = list({c.endpoint_id for c in claimed})
+        bodies = {c.message_id: self._bodies.get(c.message_id) for c in claimed}
+        bodies.update((m, known[m]) for m in bodies if m in known)
+        missing = [m for m, body in bodies.items() if body is None]
+        endpoints = await endpoint_store.get_endpoints_by_id(
+            conn, endpoint_ids, cipher=self._cipher
+        )
+        secrets_by_ep = await endpoint_store.get_secrets_many(
+            conn, endpoint_ids, cipher=self._cipher
+        )
+        bodies.update(await message_store.get_bodies(conn, missing))
+        found = {m: body for m, body in bodies.items() if body is not None}
+        return _Loaded(endpoints, secrets_by_ep, found)
+
+    async def _start(self, claimed: list[Claimed], loaded: _Loaded) -> None:
+        for message_id, raw in loaded.bodies.items():
             self._remember_body(message_id, raw)
         now = utcnow()
         gone: list[Claimed] = []
         disabled: list[Claimed] = []
         for c in claimed:
-            ep = endpoints.get(c.endpoint_id)
+            ep = loaded.endpoints.get(c.endpoint_id)
             if ep is None:
                 gone.append(c)
                 continue
@@ -358,11 +389,12 @@ class Worker:
                 self._fifo.add(ep.id)
             else:
                 self._fifo.discard(ep.id)
-            body = self._bodies.get(c.message_id)
+            body = loaded.bodies.get(c.message_id)
             if body is None:  # message removed meanwhile (tenant deleted)
                 gone.append(c)
                 continue
-            active = secrets_by_ep[ep.id].active(now) if ep.id in secrets_by_ep else []
+            secrets_of = loaded.secrets.get(ep.id)
+            active = secrets_of.active(now) if secrets_of is not None else []
             task = asyncio.create_task(self._deliver(c, ep, active, body))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
