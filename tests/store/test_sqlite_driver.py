@@ -176,8 +176,9 @@ async def test_writes_keep_one_connection_and_a_failed_one_is_replaced(db):
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    async with db.write() as conn:  # each of those gave its connection back; writes go on
+    async with db.write() as conn:  # a fresh connection after each of those
         await conn.execute(text("INSERT INTO t (name) VALUES ('after')"))
     async with db.read() as conn:
         names = set((await conn.execute(text("SELECT name FROM t"))).scalars())
     assert "after" in names and "never" not in names and len(names) == 51
+    assert len(connects) == 2  # one new connection after the refused write, one after the cancelled
