@@ -149,36 +149,3 @@ async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, t
         names = (await conn.execute(text("SELECT name FROM t ORDER BY id"))).scalars().all()
     assert names == ["first", "second"]
     assert await _busy_timeout(db) == BUSY_TIMEOUT_MS
-
-
-async def test_writes_keep_one_connection_and_a_failed_one_is_replaced(db):
-    connects: list[object] = []
-    event.listen(db.engine.sync_engine, "connect", lambda dbapi_conn, _r: connects.append(1))
-    for i in range(50):
-        async with db.write() as conn:
-            await conn.execute(text("INSERT INTO t (name) VALUES (:n)"), {"n": f"k{i}"})
-    assert connects == []  # the fixture's write opened it; every later one reused it
-
-    async def duplicate() -> None:
-        async with db.write() as conn:
-            await conn.execute(text("INSERT INTO t (name) VALUES ('k0')"))
-
-    with pytest.raises(IntegrityError):
-        await duplicate()
-
-    async def cancelled() -> None:
-        async with db.write() as conn:
-            await conn.execute(text("INSERT INTO t (name) VALUES ('never')"))
-            await asyncio.sleep(10)
-
-    task = asyncio.create_task(cancelled())
-    await asyncio.sleep(0.05)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
-    async with db.write() as conn:  # a fresh connection after each of those
-        await conn.execute(text("INSERT INTO t (name) VALUES ('after')"))
-    async with db.read() as conn:
-        names = set((await conn.execute(text("SELECT name FROM t"))).scalars())
-    assert "after" in names and "never" not in names and len(names) == 51
-    assert len(connects) == 2  # one new connection after the refused write, one after the cancelled

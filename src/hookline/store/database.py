@@ -137,10 +137,6 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
-        # SQLite: the connection that writes, kept open between write transactions (they
-        # take turns on `_write_lock`); a checkout from the pool cost three times as much
-        # as an empty transaction on it.
-        self._writer: tuple[AsyncConnection, OneTripConnection | None] | None = None
         if self.dialect == "sqlite":
             _configure_sqlite(self.engine)
 
@@ -194,19 +190,15 @@ class Database:
                     finally:
                         _settle(conn, committed)
                 return
-            async with self._write_lock:
-                conn, adapted = await self._writer_connection()
+            async with self._write_lock, self.engine.connect() as conn:
+                conn = await conn.execution_options(hookline_immediate=True)
+                adapted = await _one_trip(conn)
                 committed = False
                 try:
                     async with conn.begin():  # BEGIN IMMEDIATE (see sqlite_driver)
                         _run_inline(adapted, True)
                         yield conn
                     committed = True
-                except BaseException:
-                    # Whatever state it was left in, the next write starts on a fresh one.
-                    self._writer = None
-                    await asyncio.shield(_close_quietly(conn))
-                    raise
                 finally:  # (the COMMIT or ROLLBACK ran on the loop)
                     _run_inline(adapted, False)
                     _settle(conn, committed)  # still holding the write lock
@@ -214,17 +206,6 @@ class Database:
             if _is_outage(exc):
                 raise StoreUnavailable(str(exc)) from exc
             raise
-
-    async def _writer_connection(self) -> tuple[AsyncConnection, OneTripConnection | None]:
-        if self._writer is None:
-            conn = await self.engine.connect()
-            try:
-                conn = await conn.execution_options(hookline_immediate=True)
-                self._writer = (conn, await _one_trip(conn))
-            except BaseException:
-                await asyncio.shield(_close_quietly(conn))
-                raise
-        return self._writer
 
     async def ping(self) -> bool:
         try:
@@ -235,19 +216,7 @@ class Database:
             return False
 
     async def dispose(self) -> None:
-        if self._write_lock is not None:
-            async with self._write_lock:
-                if self._writer is not None:
-                    await _close_quietly(self._writer[0])
-                    self._writer = None
         await self.engine.dispose()
-
-
-async def _close_quietly(conn: AsyncConnection) -> None:
-    try:
-        await conn.close()
-    except Exception as exc:  # already broken: the pool replaces it
-        log.debug("closing a write connection failed: %s", exc)
 
 
 async def _one_trip(conn: AsyncConnection) -> OneTripConnection | None:
