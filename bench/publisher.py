@@ -37,6 +37,7 @@ class Published:
     """What a publishing run got: the accepted time of each message id, and its pace."""
 
     accepted: dict[str, float] = field(default_factory=dict)  # id → time.time() of the 2xx
+    sent: dict[str, float] = field(default_factory=dict)  # id → time.time() the request left
     tenant_of: dict[str, str] = field(default_factory=dict)  # id → the tenant it went to
     started: float = 0.0  # time.time() just before the first request
     finished: float = 0.0  # time.time() after the last answer
@@ -123,6 +124,7 @@ class Api:
         path = f"/v1/tenants/{tenant}/messages"
         for attempt in range(MAX_RETRIES + 1):
             sent = time.perf_counter()
+            sent_at = time.time()
             try:
                 async with self._session.post(path, data=body) as resp:
                     raw = await resp.read()
@@ -135,6 +137,7 @@ class Api:
                 into.request_seconds.append(time.perf_counter() - sent)
                 msg_id = orjson.loads(raw)["id"]
                 into.accepted[msg_id] = now
+                into.sent[msg_id] = sent_at
                 into.tenant_of[msg_id] = tenant
                 return
             if status and status not in RETRYABLE:
