@@ -140,3 +140,13 @@ async def test_a_refused_row_is_sqlalchemys_error_and_the_batch_is_not_written(d
     with pytest.raises(IntegrityError):
         await again()
     assert [r[0] for r in await _rows(db, ours)] == ["a"]
+
+
+async def test_statements_built_per_call_do_not_pile_up(db):
+    from hookline.store import bulk
+
+    async with db.write() as conn:
+        for i in range(bulk.CACHE_SIZE + 50):  # a new statement object each time
+            await execute_many(conn, ours.insert(), [{**ROWS[1], "id": f"s{i}"}])
+    assert len(await _rows(db, ours)) == bulk.CACHE_SIZE + 50
+    assert len(bulk._cache) <= bulk.CACHE_SIZE

@@ -246,23 +246,29 @@ class Worker:
                 return
 
     async def _claim(self) -> tuple[list[Claimed], int]:
-        now = utcnow()
-        token = secrets.token_hex(16)
+        if self._want()[0] == 0:  # no room: no transaction either
+            self._covered = False
+            return [], 0
         async with self._db.write() as conn:
             want, skip = self._want()  # with the write lock held (SQLite): no claim-along between
             if want == 0:
                 self._covered = False
                 return [], 0
-            claimed = await queue.claim_due(
-                conn,
-                now=now,
-                lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
-                token=token,
-                limit=want,
-                skip_endpoints=skip,
-            )
+            claimed = await self._claim_in(conn, want, skip)
         self._hold(claimed, covered=len(claimed) < want and not skip)
         return claimed, want
+
+    async def _claim_in(self, conn: AsyncConnection, want: int, skip: list[str]) -> list[Claimed]:
+        """Claim up to `want` due deliveries under a fresh lease, in this transaction."""
+        now = utcnow()
+        return await queue.claim_due(
+            conn,
+            now=now,
+            lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
+            token=secrets.token_hex(16),
+            limit=want,
+            skip_endpoints=skip,
+        )
 
     def _hold(self, claimed: list[Claimed], *, covered: bool) -> None:
         for c in claimed:
@@ -280,16 +286,8 @@ class Worker:
         if want == 0:
             self._covered = False
             return
-        now = utcnow()
         try:
-            claimed = await queue.claim_due(
-                conn,
-                now=now,
-                lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
-                token=secrets.token_hex(16),
-                limit=want,
-                skip_endpoints=skip,
-            )
+            claimed = await self._claim_in(conn, want, skip)
         except Exception as exc:  # the publish goes on; the claim loop will find them
             log.warning("claiming along with a publish failed (%s)", exc)
             self._covered = False

@@ -36,6 +36,9 @@ class _Prepared:
 
 
 _cache: dict[tuple[int, str, tuple[str, ...]], tuple[UpdateBase, _Prepared | None]] = {}
+CACHE_SIZE = (
+    256  # a handful of module constants use it; a statement built per call would not grow it
+)
 
 
 async def execute_many(
@@ -70,6 +73,8 @@ def _prepared(stmt: UpdateBase, keys: tuple[str, ...], dialect: Dialect) -> _Pre
     if found is not None and found[0] is stmt:
         return found[1]
     prepared = _compile(stmt, keys, dialect)
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()
     _cache[cache_key] = (stmt, prepared)
     return prepared
 
