@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from hookline.delivery.http_client import HttpSender
 from hookline.delivery.recorder import HealthPolicy
-from hookline.delivery.resolver import HostResolverAdapter
+from hookline.delivery.resolver import SystemResolver
 from hookline.delivery.worker import Worker, WorkerConfig
 from hookline.domain import api_keys as api_key_format
 from hookline.domain.encryption import Cipher, new_master_key, parse_master_key
@@ -25,7 +25,6 @@ from hookline.domain.operational import OperationalTarget
 from hookline.domain.retry import RetryPolicy
 from hookline.services import api_keys, event_types, operational, sessions
 from hookline.services.context import Context, Policy
-from hookline.services.targets import SystemResolver
 from hookline.settings import Settings
 from hookline.store import migrate
 from hookline.store.database import Database
@@ -160,7 +159,7 @@ class Runtime:
             sender=HttpSender(
                 allow_private_targets=s.allow_private_targets,
                 max_connections=s.worker_concurrency,
-                resolver=HostResolverAdapter(self.resolver) if self.resolver else None,
+                resolver=self.resolver,
             ),
             config=WorkerConfig(
                 retry=self.ctx.policy.retry,

@@ -251,6 +251,9 @@ async def test_validation_refuses_bad_settings_and_changes_nothing(hookline, pro
         "host",
         "Content-Length",
         "User-Agent",
+        "Transfer-Encoding",
+        "connection",
+        "Upgrade",
     ):
         await refused(f"body.headers.{header}", headers={header: "x"})
     await refused("body.headers.X-Bad", headers={"X-Bad": "a\r\nInjected: yes"})

@@ -1,22 +1,24 @@
-"""A DNS resolver for aiohttp that enforces the network policy on every resolution.
+"""Where the delivery client may connect: the addresses of a host, judged by the network
+policy at every resolution.
 
-aiohttp connects only to addresses its resolver returns, and this resolver returns
-nothing unless every A/AAAA answer passes the policy: the address connected to is one
-checked in that same resolution, so there is no window for DNS rebinding. aiohttp does
-not ask a resolver about IP literals, so `check_literal` judges those before sending.
+The client connects only to addresses `AddressBook.resolve` returned, and it returns
+none unless every A/AAAA answer passes the policy: the address connected to is one
+checked in that same resolution, so there is no window for DNS rebinding. IP literals,
+in every spelling the C library accepts, are judged without asking DNS.
 """
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
+import time
 
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import ThreadedResolver
-
-from hookline.domain.network_policy import HostResolver, ip_literal, refusal
+from hookline.domain.network_policy import HostResolver, IPAddress, ip_literal, refusal
 
 REFUSED_MESSAGE = "destination refused by network policy"
+DNS_CACHE_SECONDS = 10.0
+DNS_CACHE_SIZE = 4096
 
 
 class RefusedDestination(OSError):
@@ -29,65 +31,53 @@ class RefusedDestination(OSError):
         self.rule = rule
 
 
-class PolicyResolver(AbstractResolver):
-    """Wraps a resolver; refuses a host outright if any one of its answers is refused."""
+class SystemResolver:
+    """The operating system's resolver; every A and AAAA answer, not only usable ones."""
 
-    def __init__(self, base: AbstractResolver | None = None) -> None:
-        self._base = base or ThreadedResolver()
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results = await self._base.resolve(host, port, family)
-        for result in results:
-            address = result["host"]
-            rule = refusal(ipaddress.ip_address(address.split("%", 1)[0]))
-            if rule is not None:
-                raise RefusedDestination(host, address, rule)
-        if not results:
-            raise OSError(f"{host} has no addresses")
-        return results
-
-    async def close(self) -> None:
-        await self._base.close()
+    async def resolve(self, host: str) -> list[IPAddress]:
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            host, None, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM
+        )
+        found: dict[IPAddress, None] = {}
+        for _family, _type, _proto, _canon, sockaddr in infos:
+            address = str(sockaddr[0]).split("%", 1)[0]
+            found[ipaddress.ip_address(address)] = None
+        return list(found)
 
 
-class HostResolverAdapter(AbstractResolver):
-    """Serves aiohttp from a domain `HostResolver` (how tests stand in for DNS)."""
+class AddressBook:
+    """Answers the addresses to connect to for a host (a name or a literal), refusing
+    the host outright if any one answer breaks the policy (unless private targets are
+    allowed). Answers for names are kept `DNS_CACHE_SECONDS`."""
 
-    def __init__(self, resolver: HostResolver) -> None:
+    def __init__(self, resolver: HostResolver, *, allow_private: bool) -> None:
         self._resolver = resolver
+        self._allow_private = allow_private
+        self._cache: dict[str, tuple[float, list[IPAddress]]] = {}
 
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        results: list[ResolveResult] = []
-        for ip in await self._resolver.resolve(host):
-            ip_family = socket.AF_INET6 if ip.version == 6 else socket.AF_INET
-            if family not in (socket.AF_UNSPEC, ip_family):
-                continue
-            results.append(
-                ResolveResult(
-                    hostname=host,
-                    host=str(ip),
-                    port=port,
-                    family=ip_family,
-                    proto=0,
-                    flags=socket.AI_NUMERICHOST,
-                )
-            )
-        if not results:
+    async def resolve(self, host: str) -> list[IPAddress]:
+        """Raises RefusedDestination, or OSError when the name does not resolve."""
+        literal = ip_literal(host)
+        if literal is not None:
+            self._judge(host, [literal])
+            return [literal]
+        now = time.monotonic()
+        cached = self._cache.get(host)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        addresses = await self._resolver.resolve(host)
+        if not addresses:
             raise OSError(f"{host} has no addresses")
-        return results
+        self._judge(host, addresses)
+        if len(self._cache) >= DNS_CACHE_SIZE:
+            self._cache.clear()
+        self._cache[host] = (now + DNS_CACHE_SECONDS, addresses)
+        return addresses
 
-    async def close(self) -> None:
-        return None
-
-
-def check_literal(host: str) -> None:
-    """aiohttp skips the resolver for IP literals, so those are checked here."""
-    ip = ip_literal(host)
-    if ip is not None:
-        rule = refusal(ip)
-        if rule is not None:
-            raise RefusedDestination(host, str(ip), rule)
+    def _judge(self, host: str, addresses: list[IPAddress]) -> None:
+        if self._allow_private:
+            return
+        for ip in addresses:
+            rule = refusal(ip)
+            if rule is not None:
+                raise RefusedDestination(host, str(ip), rule)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from hookline.delivery.resolver import SystemResolver
 from hookline.domain.encryption import Cipher
 from hookline.domain.network_policy import HostResolver
 from hookline.domain.retry import DEFAULT_SCHEDULE, RetryPolicy
-from hookline.services.targets import SystemResolver
 from hookline.store.database import Database
 from hookline.store.wakeup import Wakeup
 

@@ -31,7 +31,21 @@ from hookline.store import event_types as event_type_store
 TIMEOUT_RANGE = (5, 120)
 MAX_HEADERS = 20
 HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$")
-RESERVED_HEADERS = frozenset({"content-type", "host", "content-length", "user-agent"})
+# Set by Hookline itself, or about the connection, which its HTTP client alone manages.
+RESERVED_HEADERS = frozenset(
+    {
+        "content-type",
+        "host",
+        "content-length",
+        "user-agent",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+    }
+)
 AUTH_FIELDS: dict[AuthType, tuple[str, ...]] = {
     AuthType.NONE: (),
     AuthType.BEARER: ("token",),

@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import re
-import socket
 from urllib.parse import urlsplit, urlunsplit
 
 import idna
@@ -23,7 +22,6 @@ import idna
 from hookline.domain.errors import FieldError, RefusedTarget
 from hookline.domain.network_policy import (
     HostResolver,
-    IPAddress,
     describe,
     first_refused,
     ip_literal,
@@ -34,20 +32,6 @@ from hookline.domain.network_policy import (
 MAX_URL_LENGTH = 2048
 RESOLVE_TIMEOUT = 5.0
 _LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$")
-
-
-class SystemResolver:
-    """The operating system's resolver; every A and AAAA answer, not only usable ones."""
-
-    async def resolve(self, host: str) -> list[IPAddress]:
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            host, None, family=socket.AF_UNSPEC, type=socket.SOCK_STREAM
-        )
-        found: dict[IPAddress, None] = {}
-        for _family, _type, _proto, _canon, sockaddr in infos:
-            address = str(sockaddr[0]).split("%", 1)[0]
-            found[ipaddress.ip_address(address)] = None
-        return list(found)
 
 
 def _refuse(url: str, rule: str, detail: str) -> RefusedTarget:

@@ -1,0 +1,189 @@
+"""One HTTP/1.1 connection of the delivery client: it writes a request, reads the
+response with httptools' parser, and tells whether the connection may carry another.
+
+A response body is kept up to a limit; a longer one ends the exchange at the limit and
+the connection is closed rather than read to the end. A response that ends when the
+server closes the connection (no length, not chunked) is whole at that close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import zlib
+from dataclasses import dataclass
+from typing import cast
+
+import httptools
+
+_WANTED = frozenset((b"retry-after", b"location", b"content-encoding"))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    status: int
+    body: bytes  # at most the connection's read limit, decoded if the server compressed it
+    retry_after: str | None
+    location: str | None
+
+
+class ConnectionClosed(Exception):
+    """The connection ended before a whole response came; `answered` tells whether any
+    byte of a response had arrived."""
+
+    def __init__(self, message: str, *, answered: bool) -> None:
+        super().__init__(message)
+        self.answered = answered
+
+
+class BadResponse(Exception):
+    """What came back is not HTTP/1.1 this client can read."""
+
+
+class HttpConnection(asyncio.Protocol):
+    """Carries one exchange at a time; `exchange` must not be called again before the
+    previous one is done. Whoever gets `keep_alive=False` (or an error) closes it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, *, read_limit: int) -> None:
+        self._loop = loop
+        self._limit = read_limit
+        self._parser = httptools.HttpResponseParser(self)
+        self._transport: asyncio.Transport | None = None
+        self._waiter: asyncio.Future[tuple[Response, bool]] | None = None
+        self._answered = False  # a byte of the current response arrived
+        self._headers_done = False
+        self._status = 0
+        self._found: dict[bytes, bytes] = {}
+        self._body: list[bytes] = []
+        self._size = 0
+        self.closed = False
+        self.idle_since = 0.0
+
+    # -- asyncio.Protocol -------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass
+
+    def data_received(self, data: bytes) -> None:
+        if self._waiter is None:  # nothing was asked: a server talking out of turn
+            self.close()
+            return
+        self._answered = True
+        try:
+            self._parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            self._fail(BadResponse("the server switched protocols"))
+        except httptools.HttpParserError as exc:
+            self._fail(BadResponse(f"invalid HTTP response: {exc}"))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        if self._waiter is None:
+            return
+        if self._headers_done:  # a body that runs to the close, or one cut short
+            self._finish(keep_alive=False)
+            return
+        reason = f": {exc}" if exc is not None else ""
+        self._fail(ConnectionClosed(f"connection closed{reason}", answered=self._answered))
+
+    # -- httptools callbacks ----------------------------------------------------------
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        name = name.lower()
+        if name in _WANTED:
+            self._found[name] = value
+
+    def on_headers_complete(self) -> None:
+        self._status = self._parser.get_status_code()
+        self._headers_done = True
+
+    def on_body(self, chunk: bytes) -> None:
+        room = self._limit - self._size
+        if room <= 0:
+            return
+        if len(chunk) >= room:
+            self._body.append(chunk[:room])
+            self._size = self._limit
+            self._finish(keep_alive=False)  # the rest is not read: the connection goes
+            return
+        self._body.append(chunk)
+        self._size += len(chunk)
+
+    def on_message_complete(self) -> None:
+        if 100 <= self._status < 200:  # an interim answer: the real one follows
+            self._reset()
+            self._answered = True
+            return
+        self._finish(keep_alive=self._parser.should_keep_alive())
+
+    # -- the exchange -----------------------------------------------------------------
+
+    def exchange(self, request: bytes) -> asyncio.Future[tuple[Response, bool]]:
+        """Sends `request` (head and body); the future gets the response and whether the
+        connection may be used again, or ConnectionClosed / BadResponse."""
+        assert self._waiter is None
+        assert self._transport is not None
+        self._reset()
+        waiter = self._waiter = self._loop.create_future()
+        self._transport.write(request)
+        return waiter
+
+    def close(self) -> None:
+        self.closed = True
+        if self._transport is not None:
+            self._transport.close()
+
+    def abort(self) -> None:
+        """Drops the connection at once (a timed-out or cancelled exchange)."""
+        self.closed = True
+        self._waiter = None
+        if self._transport is not None:
+            self._transport.abort()
+
+    def _reset(self) -> None:
+        self._answered = False
+        self._headers_done = False
+        self._status = 0
+        self._found = {}
+        self._body = []
+        self._size = 0
+
+    def _finish(self, *, keep_alive: bool) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is None or waiter.done():
+            return
+        found = self._found
+        body = b"".join(self._body)
+        encoding = found.get(b"content-encoding")
+        if encoding is not None and body:
+            body = _decoded(body, encoding, self._limit)
+        retry_after = found.get(b"retry-after")
+        location = found.get(b"location")
+        response = Response(
+            status=self._status,
+            body=body,
+            retry_after=None if retry_after is None else retry_after.decode("latin-1"),
+            location=None if location is None else location.decode("latin-1"),
+        )
+        waiter.set_result((response, keep_alive and not self.closed))
+
+    def _fail(self, error: Exception) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(error)
+        self.close()
+
+
+def _decoded(body: bytes, encoding: bytes, limit: int) -> bytes:
+    """gzip and deflate bodies decoded (no more than `limit` bytes of them); anything
+    else, or a body that does not decode, is kept as it came."""
+    coding = encoding.strip().lower()
+    if coding in (b"gzip", b"x-gzip"):
+        wbits = 16 + zlib.MAX_WBITS
+    elif coding == b"deflate":
+        wbits = zlib.MAX_WBITS if body[:1] == b"\x78" else -zlib.MAX_WBITS  # zlib or raw
+    else:
+        return body
+    try:
+        return zlib.decompressobj(wbits).decompress(body, limit)
+    except zlib.error:
+        return body
