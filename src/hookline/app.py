@@ -32,6 +32,7 @@ from hookline.store.wakeup import Wakeup
 
 if TYPE_CHECKING:  # the web stack is imported only by processes that serve it
     from fastapi import FastAPI
+    from starlette.types import ASGIApp
 
 log = logging.getLogger("hookline")
 
@@ -206,6 +207,13 @@ class Runtime:
         app.state.public_url = self.settings.public_url  # portal links and Secure cookies
         app.include_router(dashboard.router)
         return app
+
+    def served_app(self, *, with_worker: bool) -> ASGIApp:
+        """What `serve` and `api` hand the HTTP server: `web_app` behind the publish
+        fast path."""
+        from hookline.api.app import served
+
+        return served(self.web_app(with_worker=with_worker))
 
     async def close(self) -> None:
         await self.db.dispose()

@@ -140,7 +140,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             await runtime.close()
             raise typer.Exit(2) from exc
         _announce(runtime, role=role)
-        web_app = runtime.web_app(with_worker=with_worker)
+        web_app = runtime.served_app(with_worker=with_worker)
         collector.settle()
         config = uvicorn.Config(
             web_app,

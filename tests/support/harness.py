@@ -143,7 +143,7 @@ async def start_hookline(
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     config = uvicorn.Config(
-        runtime.web_app(with_worker=with_worker),
+        runtime.served_app(with_worker=with_worker),
         log_config=None,
         access_log=False,
         lifespan="on",

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from hookline import __version__
 from hookline.api import problems
@@ -78,5 +79,11 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     max_body = ctx.policy.max_payload_bytes + 64 * 1024
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(JsonByDefault)
-    app.add_middleware(PublishFastPath, max_bytes=max_body)  # outermost: it answers first
+    app.state.max_body = max_body
     return app
+
+
+def served(app: FastAPI) -> ASGIApp:
+    """What the server runs: the application behind the publish fast path, which sits
+    outside the framework's own middleware so that a publish passes through none of it."""
+    return PublishFastPath(app, max_bytes=app.state.max_body)

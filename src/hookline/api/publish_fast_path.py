@@ -14,6 +14,10 @@ as the route in `routes/messages.py`, and hands everything else to the applicati
 - once the body is valid, errors (401, 403, 404, 409, 429, 503, 500) are rendered by the
   application's own exception handlers.
 
+It wraps the FastAPI application from outside (`api.app.served`), not as one of its
+middlewares: Starlette would put its error and exception middlewares, and FastAPI its
+telemetry and body-limit ones, in front of any middleware added to the application.
+
 The route stays the contract (OpenAPI, validation errors); tests publish through both
 and compare.
 """
@@ -24,10 +28,11 @@ import re
 from typing import Any
 
 import orjson
+from fastapi import FastAPI
 from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from hookline.api.deps import principal_of
 from hookline.api.json_body import read_as_json
@@ -39,7 +44,7 @@ ROUTE = re.compile(r"/v1/tenants/([^/]+)/messages")
 
 
 class PublishFastPath:
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: FastAPI, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
@@ -90,7 +95,8 @@ class PublishFastPath:
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _publish(self, scope: Scope, tenant: str, body: MessageIn) -> Response:
-        app: Any = scope["app"]
+        app = self.app
+        scope["app"] = app  # as Starlette sets it, for whoever asks `request.app`
         request = Request(scope)
         ctx: Context = app.state.ctx
         try:
@@ -107,9 +113,9 @@ class PublishFastPath:
         )
 
 
-async def _handled(app: Any, request: Request, exc: Exception) -> Response:
+async def _handled(app: FastAPI, request: Request, exc: Exception) -> Response:
     """The response the application's exception handlers give for `exc`."""
-    handlers = app.exception_handlers
+    handlers: dict[Any, Any] = app.exception_handlers  # Hookline's are all async
     for cls in type(exc).__mro__:
         handler = handlers.get(cls)
         if handler is not None:

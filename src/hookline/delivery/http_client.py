@@ -95,8 +95,9 @@ class HttpSender:
         except BadRequest as exc:
             raise SendError(str(exc)) from exc
         try:
-            async with asyncio.timeout(timeout):
-                return await self._exchange(target, request)
+            return await self._exchange(
+                target, request, asyncio.get_running_loop().time() + timeout
+            )
         except TimeoutError as exc:
             raise SendError(f"timed out after {timeout:g}s", timed_out=True) from exc
 
@@ -108,31 +109,32 @@ class HttpSender:
             target = self._targets[url] = target_of(url)
         return target
 
-    async def _exchange(self, target: Target, request: bytes) -> Response:
+    async def _exchange(self, target: Target, request: bytes, deadline: float) -> Response:
+        """Raises TimeoutError at `deadline` (the loop's clock), SendError for the rest."""
         conn = self._take_idle(target.origin)
         reused = conn is not None
         if conn is None:
-            conn = await self._connect(target)
+            conn = await self._connect(target, deadline)
         self._busy.add(conn)
         try:
             try:
-                response, keep_alive = await conn.exchange(request)
+                response, keep_alive = await conn.exchange(request, deadline)
             except ConnectionClosed as exc:
                 if not reused or exc.answered:
                     raise
                 # The server closed this kept-alive connection as the request went out.
                 conn.abort()
                 self._busy.discard(conn)
-                conn = await self._connect(target)
+                conn = await self._connect(target, deadline)
                 self._busy.add(conn)
-                response, keep_alive = await conn.exchange(request)
+                response, keep_alive = await conn.exchange(request, deadline)
         except ConnectionClosed as exc:
             conn.abort()
             raise SendError("server closed the connection without answering") from exc
         except BadResponse as exc:
             conn.abort()
             raise SendError(str(exc)) from exc
-        except BaseException:  # timed out or cancelled: the exchange is still open
+        except BaseException:  # timed out (dropped already) or cancelled: it is still open
             conn.abort()
             raise
         finally:
@@ -143,7 +145,11 @@ class HttpSender:
             conn.close()
         return response
 
-    async def _connect(self, target: Target) -> HttpConnection:
+    async def _connect(self, target: Target, deadline: float) -> HttpConnection:
+        async with asyncio.timeout_at(deadline):
+            return await self._open(target)
+
+    async def _open(self, target: Target) -> HttpConnection:
         try:
             addresses = await self._addresses.resolve(target.host)
         except RefusedDestination as exc:

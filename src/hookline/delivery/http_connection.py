@@ -49,6 +49,7 @@ class HttpConnection(asyncio.Protocol):
         self._parser = httptools.HttpResponseParser(self)
         self._transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[tuple[Response, bool]] | None = None
+        self._timer: asyncio.TimerHandle | None = None
         self._answered = False  # a byte of the current response arrived
         self._headers_done = False
         self._status = 0
@@ -117,15 +118,25 @@ class HttpConnection(asyncio.Protocol):
 
     # -- the exchange -----------------------------------------------------------------
 
-    def exchange(self, request: bytes) -> asyncio.Future[tuple[Response, bool]]:
+    def exchange(self, request: bytes, deadline: float) -> asyncio.Future[tuple[Response, bool]]:
         """Sends `request` (head and body); the future gets the response and whether the
-        connection may be used again, or ConnectionClosed / BadResponse."""
+        connection may be used again, or ConnectionClosed / BadResponse, or TimeoutError
+        at `deadline` (the loop's clock), when the connection is dropped."""
         assert self._waiter is None
         assert self._transport is not None
         self._reset()
         waiter = self._waiter = self._loop.create_future()
+        # One timer on the loop, cancelled by the answer: cheaper than asyncio.timeout()
+        # around every exchange, which a delivery pays thousands of times a second.
+        self._timer = self._loop.call_at(deadline, self._time_out)
         self._transport.write(request)
         return waiter
+
+    def _time_out(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        self.abort()
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(TimeoutError())
 
     def close(self) -> None:
         self.closed = True
@@ -136,6 +147,7 @@ class HttpConnection(asyncio.Protocol):
         """Drops the connection at once (a timed-out or cancelled exchange)."""
         self.closed = True
         self._waiter = None
+        self._stop_timer()
         if self._transport is not None:
             self._transport.abort()
 
@@ -147,8 +159,14 @@ class HttpConnection(asyncio.Protocol):
         self._body = []
         self._size = 0
 
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     def _finish(self, *, keep_alive: bool) -> None:
         waiter, self._waiter = self._waiter, None
+        self._stop_timer()
         if waiter is None or waiter.done():
             return
         found = self._found
@@ -168,6 +186,7 @@ class HttpConnection(asyncio.Protocol):
 
     def _fail(self, error: Exception) -> None:
         waiter, self._waiter = self._waiter, None
+        self._stop_timer()
         if waiter is not None and not waiter.done():
             waiter.set_exception(error)
         self.close()
