@@ -117,7 +117,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, resolver: HostResolver | None = None) -> Runtime:
-        db = Database(settings.database_url)
+        db = Database(settings.database_url, background_checkpoints=True)
         master_keys = load_master_keys(settings)
         ctx = Context(
             db=db,

@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hookline.settings import sqlite_path
+from hookline.store.checkpoints import Checkpointer
 from hookline.store.sqlite_driver import (
     BEGIN_IMMEDIATE,
     BUSY_TIMEOUT_MS,
@@ -105,7 +106,13 @@ def _is_outage(exc: BaseException) -> bool:
 
 
 class Database:
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    """`background_checkpoints` (SQLite files): the write-ahead log is copied into the
+    database by a thread (`store.checkpoints`), started with the first write, instead of
+    by whichever commit fills it; for the long-running processes."""
+
+    def __init__(
+        self, url: str, *, echo: bool = False, background_checkpoints: bool = False
+    ) -> None:
         self.url = async_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         # JSON columns (attempt headers, metadata) through orjson: several times quicker
@@ -137,8 +144,12 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self.checkpointer: Checkpointer | None = None
         if self.dialect == "sqlite":
-            _configure_sqlite(self.engine)
+            path = sqlite_path(url)
+            if background_checkpoints and path is not None:
+                self.checkpointer = Checkpointer(str(path))
+            _configure_sqlite(self.engine, auto_checkpoint=self.checkpointer is None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -190,6 +201,8 @@ class Database:
                     finally:
                         _settle(conn, committed)
                 return
+            if self.checkpointer is not None:
+                self.checkpointer.start()
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(hookline_immediate=True)
                 adapted = await _one_trip(conn)
@@ -216,6 +229,8 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self.checkpointer is not None:
+            await self.checkpointer.stop()
         await self.engine.dispose()
 
 
@@ -230,7 +245,7 @@ def _run_inline(adapted: OneTripConnection | None, inline: bool) -> None:
         adapted.inline = inline
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, auto_checkpoint: bool) -> None:
     sync_engine = engine.sync_engine
 
     @event.listens_for(sync_engine, "connect")
@@ -242,6 +257,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        if not auto_checkpoint:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")

@@ -1,0 +1,80 @@
+"""WAL checkpoints (`store.checkpoints`): with background checkpoints, no commit copies
+the log into the database file; a thread does, and everything written reaches it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from sqlalchemy import text
+
+from hookline.store.checkpoints import Checkpointer
+from hookline.store.database import Database
+from support.databases import sqlite_url
+
+ROWS = 1500  # a page each: more than SQLite's automatic checkpoint threshold (1,000 pages)
+FULL = ROWS * 4000  # bytes the database file holds once the log is copied into it
+
+
+async def _fill(db: Database) -> None:
+    async with db.write() as conn:
+        await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, blob BLOB)"))
+    for _ in range(3):
+        async with db.write() as conn:
+            await conn.execute(
+                text("INSERT INTO t (blob) VALUES (randomblob(4000))"), [{}] * (ROWS // 3)
+            )
+
+
+async def _autocheckpoint(db: Database) -> int:
+    async with db.read() as conn:
+        value: int = (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar_one()
+    return value
+
+
+def _file_size(tmp_path: Path) -> int:
+    return (tmp_path / "hookline.db").stat().st_size
+
+
+async def test_commits_leave_the_log_to_the_checkpointer(tmp_path):
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    assert isinstance(db.checkpointer, Checkpointer)
+    db.checkpointer._interval = 3600  # not before stop(): only commits could copy
+    try:
+        await _fill(db)
+        assert await _autocheckpoint(db) == 0
+        assert _file_size(tmp_path) < FULL / 10  # no commit copied the log
+        await db.checkpointer.stop()  # a last checkpoint of everything written
+        assert _file_size(tmp_path) >= FULL
+    finally:
+        await db.dispose()
+
+
+async def test_the_checkpointer_copies_the_log_while_writes_go_on(tmp_path):
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    assert db.checkpointer is not None
+    try:
+        await _fill(db)
+        for _ in range(100):  # bounded: 100 × 50 ms
+            if _file_size(tmp_path) >= FULL:
+                break
+            await asyncio.sleep(0.05)
+        assert _file_size(tmp_path) >= FULL
+        assert db.checkpointer.runs >= 1
+        async with db.read() as conn:
+            count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+        assert count == ROWS
+    finally:
+        await db.dispose()
+    assert db.checkpointer._task is None  # stopped with the database
+
+
+async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(tmp_path):
+    db = Database(sqlite_url(tmp_path))
+    try:
+        assert db.checkpointer is None
+        await _fill(db)
+        assert await _autocheckpoint(db) == 1000
+        assert _file_size(tmp_path) >= FULL * 0.6  # the commits past 1,000 pages copied
+    finally:
+        await db.dispose()
