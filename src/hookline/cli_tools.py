@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hookline.client import Client, HooklineError
+from hookline.domain.outgoing import CONNECTION_HEADERS
 from hookline.verify import (
     InvalidSecretError,
     Webhook,
@@ -30,19 +31,9 @@ DEFAULT_URL = "http://127.0.0.1:8780"
 OPENAPI_PATH = Path("docs/openapi.json")
 # Hop-by-hop headers and those the forwarding client sets itself; everything else
 # (webhook-*, auth, custom headers) is forwarded as received.
-_NOT_FORWARDED = frozenset(
-    {
-        "host",
-        "content-length",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-authorization",
-        "proxy-connection",
-    }
+_NOT_FORWARDED = (
+    frozenset({"host", "content-length", "proxy-authorization", "proxy-connection"})
+    | CONNECTION_HEADERS
 )
 
 endpoints_app = typer.Typer(help="Endpoints, through the API.", no_args_is_help=True)

@@ -16,6 +16,10 @@ from hookline.domain.signing import (
 USER_AGENT = f"Hookline/{__version__}"
 MASK = "***"
 DEFAULT_HEX_HEADER = "X-Webhook-Signature"
+# Headers about the connection (hop by hop), which only the sending HTTP client sets.
+CONNECTION_HEADERS = frozenset(
+    {"transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade"}
+)
 
 
 def request_headers(

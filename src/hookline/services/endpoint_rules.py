@@ -17,6 +17,7 @@ from hookline.domain.models import (
     Ordering,
     SignatureConfig,
 )
+from hookline.domain.outgoing import CONNECTION_HEADERS
 from hookline.domain.signing import (
     HMAC_SHA256_HEX,
     SCHEMES,
@@ -32,19 +33,8 @@ TIMEOUT_RANGE = (5, 120)
 MAX_HEADERS = 20
 HEADER_NAME_RE = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,100}$")
 # Set by Hookline itself, or about the connection, which its HTTP client alone manages.
-RESERVED_HEADERS = frozenset(
-    {
-        "content-type",
-        "host",
-        "content-length",
-        "user-agent",
-        "transfer-encoding",
-        "connection",
-        "keep-alive",
-        "te",
-        "trailer",
-        "upgrade",
-    }
+RESERVED_HEADERS = (
+    frozenset({"content-type", "host", "content-length", "user-agent"}) | CONNECTION_HEADERS
 )
 AUTH_FIELDS: dict[AuthType, tuple[str, ...]] = {
     AuthType.NONE: (),
