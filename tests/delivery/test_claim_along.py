@@ -128,3 +128,35 @@ async def test_what_a_rolled_back_claim_had_taken_is_claimed_again_at_once(serve
         await _write_pending(serve, tenant, endpoint, announce=True)
     await rx.wait_for(1, timeout=5)  # long before the 30 s poll
     assert [r.headers["webhook-id"] for r in rx.requests] == [waiting]
+
+
+async def test_an_endpoint_at_its_cap_costs_no_claims_and_is_not_walked_past(serve, receivers):
+    """An endpoint holding its whole share (max_in_flight 1, a slow receiver) with more
+    due behind it: wake-ups do not claim, and each publish's claim looks only at its own
+    messages' deliveries (by message id), not at the due queue in front of them."""
+    slow = await receivers(delay=3.0)
+    rx = await receivers()
+    await serve.event_type("ping")
+    await serve.event_type("slow")
+    tenant = (await serve.tenant())["id"]
+    await serve.endpoint(tenant, slow.url, ["slow"], max_in_flight=1, timeout=5)
+    await serve.endpoint(tenant, rx.url, ["ping"])
+    for i in range(3):
+        await serve.publish(tenant, "slow", {"i": i})
+    await slow.wait_for(1, timeout=5)  # one in flight, two due behind it
+    await asyncio.sleep(0.2)
+    claims: list[str] = []
+
+    @event.listens_for(serve.runtime.db.engine.sync_engine, "before_cursor_execute")
+    def _record(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("WITH due AS"):
+            claims.append(statement)
+
+    ids = []
+    for i in range(4):
+        ids.append((await serve.publish(tenant, "ping", {"i": i}))["id"])
+        await rx.wait_for(i + 1, timeout=2)  # long before the 30 s poll
+    assert len(claims) == 4  # one per publish: the wake-ups in between claimed nothing
+    assert all("message_id IN" in s for s in claims)
+    assert [r.headers["webhook-id"] for r in rx.requests] == ids
+    assert len(slow.requests) == 1  # still only the one its share allows

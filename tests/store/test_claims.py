@@ -94,3 +94,29 @@ async def test_concurrent_claims_never_share_a_delivery(start):
     results = await asyncio.gather(*(_claim(db, f"{i:032d}", 7) for i in range(12)))
     ids = [c.id for batch in results for c in batch]
     assert len(ids) == len(set(ids)) == 60
+
+
+async def test_a_claim_among_messages_takes_only_their_due_deliveries(start):
+    hl = await start(with_worker=False)
+    await _backlog(hl, 5)  # 5 due deliveries of another tenant, older than these
+    tenant = (await hl.tenant("Other"))["id"]
+    for path in ("a", "b"):
+        await hl.endpoint(tenant, f"http://127.0.0.1:9/{path}", ["job.done"])
+    published = [await hl.publish(tenant, "job.done", {"i": i}) for i in range(2)]
+    wanted = [m["id"] for m in published]
+    db = hl.runtime.db
+    now = utcnow()
+    async with db.write() as conn:
+        claimed = await store.claim_due(
+            conn,
+            now=now,
+            lease_until=now + timedelta(seconds=30),
+            token="a" * 32,
+            limit=100,
+            among_messages=[*wanted, "msg_unknown"],
+        )
+    assert sorted(c.message_id for c in claimed) == sorted(wanted * 2)  # two endpoints each
+    # The backlog before them is still due, for a claim that looks at the whole queue.
+    rest = await _claim(db, "b" * 32, 100)
+    assert len(rest) == 5
+    assert {c.message_id for c in rest}.isdisjoint(wanted)

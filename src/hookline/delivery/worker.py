@@ -9,21 +9,25 @@ leaves it to expire and be claimed again: nothing is lost.
 Claims are made by the claim loop, and, on SQLite in `hookline serve`, also by the
 transactions that publish (`claim_along`): those lease the new deliveries for this
 worker before they commit, and the worker takes them over once they have. When a claim
-found everything that was due (`_covered`), a wake-up has nothing to claim and the loop
-goes back to sleep without a transaction.
+found everything that was due (`_covered`), but for the deliveries of endpoints whose
+share this worker already held (`_covered_skip`), and those shares are still full, a
+wake-up has nothing to claim and the loop goes back to sleep without a transaction; and
+a publish's claim-along looks only at the deliveries of the messages it wrote, instead
+of walking past the full endpoints' backlog in the due queue again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import secrets
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -109,6 +113,9 @@ class Worker:
         # delivery comes with a claim-along (SQLite, in this process); a wake-up from
         # another process (NOTIFY) always claims.
         self._covered = False
+        self._covered_skip: list[str] = []  # endpoints that claim passed over, full
+        self._retries: list[datetime] = []  # (heap) when retries scheduled here come due
+        self._claimed_at = utcnow()
         self._claims_along = False
         self._fifo: set[str] = set()  # endpoints seen in FIFO order: a result unblocks the next
         self._attempts = 0
@@ -242,8 +249,17 @@ class Worker:
         deadline = time.monotonic() + pause
         while not stop.is_set():
             left = deadline - time.monotonic()
-            if left <= 0 or not await self._wakeup.wait(left) or not self._covered:
+            if left <= 0 or not await self._wakeup.wait(left) or not self._nothing_due():
                 return
+
+    def _nothing_due(self) -> bool:
+        """A claim now would find nothing: the last one took everything that was due but
+        the deliveries of endpoints whose share was full, and those shares still are."""
+        if not self._covered:
+            return False
+        if self._retries and self._retries[0] <= utcnow():  # one came due since
+            return False
+        return all(self._per_endpoint.get(ep, 0) >= self._cap(ep) for ep in self._covered_skip)
 
     async def _claim(self) -> tuple[list[Claimed], int]:
         if self._want()[0] == 0:  # no room: no transaction either
@@ -255,12 +271,18 @@ class Worker:
                 self._covered = False
                 return [], 0
             claimed = await self._claim_in(conn, want, skip)
-        self._hold(claimed, covered=len(claimed) < want and not skip)
+        self._hold(claimed, covered=len(claimed) < want, skip=skip)
         return claimed, want
 
-    async def _claim_in(self, conn: AsyncConnection, want: int, skip: list[str]) -> list[Claimed]:
+    async def _claim_in(
+        self,
+        conn: AsyncConnection,
+        want: int,
+        skip: list[str],
+        among_messages: list[str] | None = None,
+    ) -> list[Claimed]:
         """Claim up to `want` due deliveries under a fresh lease, in this transaction."""
-        now = utcnow()
+        now = self._claimed_at = utcnow()
         return await queue.claim_due(
             conn,
             now=now,
@@ -268,26 +290,34 @@ class Worker:
             token=secrets.token_hex(16),
             limit=want,
             skip_endpoints=skip,
+            among_messages=among_messages or (),
         )
 
-    def _hold(self, claimed: list[Claimed], *, covered: bool) -> None:
+    def _hold(self, claimed: list[Claimed], *, covered: bool, skip: list[str]) -> None:
         for c in claimed:
             self._held[c.id] = c
             self._per_endpoint[c.endpoint_id] += 1
         self._covered = covered and self._claims_along
+        self._covered_skip = skip
+        now = self._claimed_at  # retries due by then were there for the claim to take
+        while self._retries and self._retries[0] <= now:
+            heapq.heappop(self._retries)
 
     async def claim_along(self, conn: AsyncConnection, bodies: Mapping[str, bytes]) -> None:
         """Inside another write transaction (one that made deliveries due, on SQLite in
-        this process): claim for this worker; take the claims over if it commits. If it
-        rolls back, so do the leases, and nothing was taken."""
+        this process; `bodies`: the messages it wrote, whose deliveries are all it made
+        due, or nothing if it cannot say): claim for this worker; take the claims over if
+        it commits. If it rolls back, so do the leases, and nothing was taken."""
         if self._stopping:
             return
+        # Nothing else was due: only this transaction's deliveries can be.
+        among = list(bodies) if bodies and self._nothing_due() else None
         want, skip = self._want()
         if want == 0:
             self._covered = False
             return
         try:
-            claimed = await self._claim_in(conn, want, skip)
+            claimed = await self._claim_in(conn, want, skip, among)
         except Exception as exc:  # the publish goes on; the claim loop will find them
             log.warning("claiming along with a publish failed (%s)", exc)
             self._covered = False
@@ -302,16 +332,18 @@ class Worker:
 
         def settled(committed: bool) -> None:
             if committed:
-                covered = len(claimed) < want and not skip
-                self._take_over(claimed, loaded, covered=covered)
+                covered = len(claimed) < want
+                self._take_over(claimed, loaded, covered=covered, skip=skip)
             elif claimed:  # its leases were rolled back with it: those are due again
                 self._covered = False
                 self._wakeup.poke()
 
         after_transaction(conn, settled)
 
-    def _take_over(self, claimed: list[Claimed], loaded: _Loaded | None, *, covered: bool) -> None:
-        self._hold(claimed, covered=covered)
+    def _take_over(
+        self, claimed: list[Claimed], loaded: _Loaded | None, *, covered: bool, skip: list[str]
+    ) -> None:
+        self._hold(claimed, covered=covered, skip=skip)
         if not claimed:
             return
         task = asyncio.create_task(self._dispatch_taken(claimed, loaded))
@@ -531,6 +563,8 @@ class Worker:
             # A retry may be due already; a FIFO head's result makes its successor due.
             if r.outcome.status is DeliveryStatus.PENDING or r.attempt.endpoint_id in self._fifo:
                 self._covered = False
+            if r.outcome.status is DeliveryStatus.PENDING and r.outcome.next_attempt_at:
+                heapq.heappush(self._retries, r.outcome.next_attempt_at)
         self._wakeup.poke()  # room to claim more
 
     async def _renew_forever(self) -> None:

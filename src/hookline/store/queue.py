@@ -34,7 +34,7 @@ class Claimed:
     created_at: datetime
 
 
-def _claim_statement(*, skipping: bool) -> Update:
+def _claim_statement(*, skipping: bool, among_messages: bool) -> Update:
     """The claim, built once (building and keying a statement this size on every call
     costs more than running it); see `claim_due` for why it is safe."""
     head = t.alias("head")
@@ -59,6 +59,8 @@ def _claim_statement(*, skipping: bool) -> Update:
     )
     if skipping:
         due = due.where(t.c.endpoint_id.not_in(bindparam("b_skip", expanding=True)))
+    if among_messages:  # looked up by message (its index), not by walking the due queue
+        due = due.where(t.c.message_id.in_(bindparam("b_messages", expanding=True)))
     picked = due.cte("due")
     return (
         update(t)
@@ -76,8 +78,11 @@ def _claim_statement(*, skipping: bool) -> Update:
     )
 
 
-_CLAIM = _claim_statement(skipping=False)
-_CLAIM_SKIPPING = _claim_statement(skipping=True)
+_CLAIMS = {
+    (skipping, among): _claim_statement(skipping=skipping, among_messages=among)
+    for skipping in (False, True)
+    for among in (False, True)
+}
 
 
 async def claim_due(
@@ -88,8 +93,10 @@ async def claim_due(
     token: str,
     limit: int,
     skip_endpoints: Sequence[str] = (),
+    among_messages: Sequence[str] = (),
 ) -> list[Claimed]:
-    """Claim up to `limit` due deliveries for one lease.
+    """Claim up to `limit` due deliveries for one lease (`among_messages`: only
+    deliveries of these messages).
 
     Why this is safe with many workers: on PostgreSQL the CTE locks the rows it picks
     with FOR UPDATE SKIP LOCKED, so two concurrent claims never pick the same row (each
@@ -106,7 +113,7 @@ async def claim_due(
     because the head is already pending when a successor is looked at, no two claims
     can both see a successor as the head.
     """
-    stmt = _CLAIM_SKIPPING if skip_endpoints else _CLAIM
+    stmt = _CLAIMS[bool(skip_endpoints), bool(among_messages)]
     params: dict[str, object] = {
         "b_now": now,
         "b_limit": limit,
@@ -115,6 +122,8 @@ async def claim_due(
     }
     if skip_endpoints:
         params["b_skip"] = list(skip_endpoints)
+    if among_messages:
+        params["b_messages"] = list(among_messages)
     rows = (await conn.execute(stmt, params)).all()
     return [
         Claimed(
