@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHANNEL = "hookline_due"
 
-# Claims in the announcing write transaction; given the bodies of the messages it wrote.
+# Claims in the announcing write transaction; given the bodies of the messages it wrote
+# (see `announce` for what passing them promises).
 ClaimAlong = Callable[[AsyncConnection, Mapping[str, bytes]], Awaitable[None]]
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,13 @@ class Wakeup:
     async def announce(
         self, conn: AsyncConnection, *, bodies: Mapping[str, bytes] | None = None
     ) -> None:
-        """Call inside a write transaction that made deliveries due (`bodies`: those of
-        the messages it wrote, if at hand)."""
+        """Call inside a write transaction that made deliveries due.
+
+        `bodies`, the messages this transaction wrote, is a promise: every delivery it
+        made due belongs to one of them. A claim-along may then look only at those
+        messages' deliveries (when nothing else was due); a transaction that made other
+        deliveries due (a retry, a recovery) passes nothing, and the claim walks the
+        whole due queue."""
         if conn.dialect.name == "postgresql":
             await conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
         elif self._claim_along is not None:
