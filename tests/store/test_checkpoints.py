@@ -4,6 +4,7 @@ the log into the database file; a thread does, and everything written reaches it
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import text
@@ -76,5 +77,39 @@ async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(
         await _fill(db)
         assert await _autocheckpoint(db) == 1000
         assert _file_size(tmp_path) >= FULL * 0.6  # the commits past 1,000 pages copied
+    finally:
+        await db.dispose()
+
+
+def _log_frames(tmp_path: Path) -> int:
+    """Frames in the write-ahead log now (since it last started over)."""
+    conn = sqlite3.connect(tmp_path / "hookline.db")
+    try:
+        _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(frames)
+    finally:
+        conn.close()
+
+
+async def test_the_log_starts_over_while_writes_go_on(tmp_path):
+    """Commits back to back, as under load: the checkpoints still let the log start over
+    from its beginning, so it does not grow for as long as the writes last."""
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    assert db.checkpointer is not None
+    db.checkpointer._interval = 0.02
+    commits = 600  # each a few pages: about 2,500 frames in all
+    try:
+        async with db.write() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, blob BLOB)"))
+        for _ in range(commits):
+            async with db.write() as conn:
+                await conn.execute(text("INSERT INTO t (blob) VALUES (randomblob(9000))"))
+            await asyncio.sleep(0)  # a publish's worth of other work in between
+        assert db.checkpointer.runs >= 5
+        frames = _log_frames(tmp_path)
+        assert frames < commits  # started over: not every frame since the first
+        async with db.read() as conn:
+            count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
+        assert count == commits
     finally:
         await db.dispose()

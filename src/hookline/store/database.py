@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hookline.settings import sqlite_path
+from hookline.store.checkpoints import SIZE_LIMIT as CHECKPOINT_SIZE_LIMIT
 from hookline.store.checkpoints import Checkpointer
 from hookline.store.sqlite_driver import (
     BEGIN_IMMEDIATE,
@@ -148,7 +149,7 @@ class Database:
         if self.dialect == "sqlite":
             path = sqlite_path(url)
             if background_checkpoints and path is not None:
-                self.checkpointer = Checkpointer(str(path))
+                self.checkpointer = Checkpointer(str(path), write_lock=self._write_lock)
             _configure_sqlite(self.engine, auto_checkpoint=self.checkpointer is None)
 
     @property
@@ -259,6 +260,7 @@ def _configure_sqlite(engine: AsyncEngine, *, auto_checkpoint: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not auto_checkpoint:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
+            cursor.execute(f"PRAGMA journal_size_limit={CHECKPOINT_SIZE_LIMIT}")
         cursor.close()
 
     @event.listens_for(sync_engine, "begin")
