@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from aiohttp import web
+from sqlalchemy import text
 
 ADMIN = "flow-control-test-admin-key-0123456789"
 
@@ -74,6 +75,44 @@ async def test_slow_endpoints_holding_most_slots_leave_the_rest_to_the_others(st
     await hanging.wait_for(7, timeout=10)  # 7 of the worker's 8 slots are stuck
     await healthy.wait_for(20, timeout=15)  # the 8th carries every healthy delivery
     assert len(hanging.requests) == 7
+
+
+async def _leased(hl, endpoint_id: str) -> int:
+    """How many of this endpoint's deliveries some worker holds a lease on right now."""
+    async with hl.runtime.db.read() as conn:
+        held = await conn.execute(
+            text(
+                "SELECT count(*) FROM deliveries WHERE endpoint_id = :ep"
+                " AND status = 'pending' AND lease_token IS NOT NULL"
+            ),
+            {"ep": endpoint_id},
+        )
+        return int(held.scalar_one())
+
+
+async def test_a_claim_from_a_backlog_takes_no_more_of_an_endpoint_than_its_share(start, receivers):
+    """A backlog where a slow endpoint's deliveries sit among a healthy one's: the
+    worker's claim gives the slow endpoint's surplus back to the queue instead of
+    holding it (and the room it takes from everyone else) while that endpoint is busy."""
+    api = await start(with_worker=False, admin_key=ADMIN)
+    slow = await receivers(delay=30)
+    healthy = await receivers()
+    await api.event_type("slow")
+    await api.event_type("tick")
+    tenant = (await api.tenant())["id"]
+    stuck = await api.endpoint(tenant, slow.url, ["slow"], timeout=20, max_in_flight=2)
+    await api.endpoint(tenant, healthy.url, ["tick"])
+    await api.publish(tenant, "slow", {"first": True})
+    await start(admin_key=ADMIN, shutdown_grace=1, poll_interval=0.2)
+    await slow.wait_for(1, timeout=10)  # the worker knows the slow endpoint's share now
+    ids = []
+    for i in range(20):  # the slow endpoint's deliveries in between the healthy ones
+        await api.publish(tenant, "slow", {"i": i})
+        ids.append((await api.publish(tenant, "tick", {"i": i}))["id"])
+    await healthy.wait_for_messages(set(ids), timeout=15)
+    await asyncio.sleep(0.3)  # a few more polls
+    assert await _leased(api, stuck["id"]) == 2  # its share, no more
+    assert len(slow.requests) == 2
 
 
 async def test_429_answers_shrink_concurrency_and_success_grows_it_back(start, receivers):

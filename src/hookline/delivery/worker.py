@@ -4,7 +4,10 @@ and global caps, records results in batches, and stops gracefully.
 Life of a delivery in here: claimed (lease held) → waiting for its endpoint's slot →
 sending → result queued → result written (lease released by the write). Until the
 write, the delivery stays in `_held` and its lease is renewed, so a crash anywhere
-leaves it to expire and be claimed again: nothing is lost.
+leaves it to expire and be claimed again: nothing is lost. A claim keeps no more of an
+endpoint's deliveries than its share (its max_in_flight, or the lower limit its answers
+have set) leaves room for; the surplus goes back to the queue in the claim's own
+transaction, instead of waiting here for that endpoint while taking room from the rest.
 
 Claims are made by the claim loop, and, on SQLite in `hookline serve`, also by the
 transactions that publish (`claim_along`): those lease the new deliveries for this
@@ -78,6 +81,15 @@ class WorkerConfig:
     # In the process that publishes (`hookline serve`): on SQLite, publishing
     # transactions claim for this worker (`Worker.claim_along`).
     claim_along: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """What one claim statement left this worker holding."""
+
+    claimed: list[Claimed]  # kept: within each endpoint's share
+    full: bool  # the statement found as many as it asked for: there may be more due
+    skip: list[str]  # endpoints whose share is full now (passed over, or given back)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,13 +239,13 @@ class Worker:
         backoff = 0.1
         while not stop.is_set():
             try:
-                claimed, want = await self._claim()
-                if claimed:
-                    await self._dispatch(claimed)
-                if want and len(claimed) == want:
+                claim = await self._claim()
+                if claim is not None and claim.claimed:
+                    await self._dispatch(claim.claimed)
+                if claim is not None and claim.full:
                     await asyncio.sleep(0)
                     continue
-                pause = await self._idle_pause() if want else self._cfg.poll_interval
+                pause = await self._idle_pause() if claim else self._cfg.poll_interval
             except Exception as exc:
                 log.warning("claiming failed (%s); retrying in %.1fs", exc, backoff)
                 pause = backoff
@@ -261,18 +273,19 @@ class Worker:
             return False
         return all(self._per_endpoint.get(ep, 0) >= self._cap(ep) for ep in self._covered_skip)
 
-    async def _claim(self) -> tuple[list[Claimed], int]:
+    async def _claim(self) -> _Claim | None:
+        """One claim by the claim loop; None when there is no room for one."""
         if self._want()[0] == 0:  # no room: no transaction either
             self._covered = False
-            return [], 0
+            return None
         async with self._db.write() as conn:
             want, skip = self._want()  # with the write lock held (SQLite): no claim-along between
             if want == 0:
                 self._covered = False
-                return [], 0
-            claimed = await self._claim_in(conn, want, skip)
-        self._hold(claimed, covered=len(claimed) < want, skip=skip)
-        return claimed, want
+                return None
+            claim = await self._claim_in(conn, want, skip)
+        self._hold(claim)
+        return claim
 
     async def _claim_in(
         self,
@@ -280,10 +293,12 @@ class Worker:
         want: int,
         skip: list[str],
         among_messages: list[str] | None = None,
-    ) -> list[Claimed]:
-        """Claim up to `want` due deliveries under a fresh lease, in this transaction."""
+    ) -> _Claim:
+        """Claim up to `want` due deliveries under a fresh lease, in this transaction,
+        and give back at once what went past an endpoint's share: held here, they would
+        wait for that endpoint's slots while taking room from every other endpoint."""
         now = self._claimed_at = utcnow()
-        return await queue.claim_due(
+        claimed = await queue.claim_due(
             conn,
             now=now,
             lease_until=now + timedelta(seconds=self._cfg.lease_seconds),
@@ -292,13 +307,40 @@ class Worker:
             skip_endpoints=skip,
             among_messages=among_messages or (),
         )
+        kept, extra = self._within_shares(claimed)
+        if extra:
+            await queue.release(conn, [(c.id, c.lease_token) for c in extra], now=now)
+        full_now = list(dict.fromkeys(c.endpoint_id for c in extra))
+        return _Claim(kept, full=len(claimed) == want, skip=skip + full_now)
 
-    def _hold(self, claimed: list[Claimed], *, covered: bool, skip: list[str]) -> None:
+    def _within_shares(self, claimed: list[Claimed]) -> tuple[list[Claimed], list[Claimed]]:
+        """Split a claim into what fits each endpoint's share and what does not. An
+        endpoint this worker has not loaded yet has no known share: all of it is kept
+        (at most one claim's worth), and its share is known from then on."""
+        room: dict[str, int | None] = {}
+        kept: list[Claimed] = []
+        extra: list[Claimed] = []
         for c in claimed:
+            ep = c.endpoint_id
+            if ep not in room:
+                known = ep in self._caps or ep in self._limiters
+                room[ep] = self._cap(ep) - self._per_endpoint.get(ep, 0) if known else None
+            left = room[ep]
+            if left is None:
+                kept.append(c)
+            elif left > 0:
+                kept.append(c)
+                room[ep] = left - 1
+            else:
+                extra.append(c)
+        return kept, extra
+
+    def _hold(self, claim: _Claim) -> None:
+        for c in claim.claimed:
             self._held[c.id] = c
             self._per_endpoint[c.endpoint_id] += 1
-        self._covered = covered and self._claims_along
-        self._covered_skip = skip
+        self._covered = not claim.full and self._claims_along
+        self._covered_skip = claim.skip
         now = self._claimed_at  # retries due by then were there for the claim to take
         while self._retries and self._retries[0] <= now:
             heapq.heappop(self._retries)
@@ -317,40 +359,37 @@ class Worker:
             self._covered = False
             return
         try:
-            claimed = await self._claim_in(conn, want, skip, among)
+            claim = await self._claim_in(conn, want, skip, among)
         except Exception as exc:  # the publish goes on; the claim loop will find them
             log.warning("claiming along with a publish failed (%s)", exc)
             self._covered = False
             self._wakeup.poke()
             return
         loaded: _Loaded | None = None
-        if claimed:
+        if claim.claimed:
             try:  # in the same transaction: no read transaction of its own afterwards
-                loaded = await self._load(conn, claimed, bodies)
+                loaded = await self._load(conn, claim.claimed, bodies)
             except Exception as exc:  # the take-over reads them itself
                 log.warning("loading what was claimed along failed (%s)", exc)
 
         def settled(committed: bool) -> None:
             if committed:
-                covered = len(claimed) < want
-                self._take_over(claimed, loaded, covered=covered, skip=skip)
-            elif claimed:  # its leases were rolled back with it: those are due again
+                self._take_over(claim, loaded)
+            elif claim.claimed:  # its leases were rolled back with it: those are due again
                 self._covered = False
                 self._wakeup.poke()
 
         after_transaction(conn, settled)
 
-    def _take_over(
-        self, claimed: list[Claimed], loaded: _Loaded | None, *, covered: bool, skip: list[str]
-    ) -> None:
-        self._hold(claimed, covered=covered, skip=skip)
-        if not claimed:
+    def _take_over(self, claim: _Claim, loaded: _Loaded | None) -> None:
+        self._hold(claim)
+        if claim.full:
+            self._wakeup.poke()
+        if not claim.claimed:
             return
-        task = asyncio.create_task(self._dispatch_taken(claimed, loaded))
+        task = asyncio.create_task(self._dispatch_taken(claim.claimed, loaded))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        if not covered:
-            self._wakeup.poke()
 
     async def _dispatch_taken(self, claimed: list[Claimed], loaded: _Loaded | None) -> None:
         try:
