@@ -45,6 +45,7 @@ class Config:
     fanout_endpoints: int = 100  # each with the default max_in_flight (10)
     noisy_share: float = 0.1  # messages to the hanging endpoint per healthy message
     noisy_timeout: int = 5  # the hanging endpoint's timeout, seconds
+    noisy_rounds: int = 3  # noisy runs, each between two plain ones
     body_bytes: int = BODY_BYTES
 
     @classmethod
@@ -59,6 +60,7 @@ class Config:
                 fanout_messages=10,
                 memory_messages=3_000,
                 postgres_url=postgres_url,
+                noisy_rounds=1,
             )
         return cls(
             quick=False,
