@@ -45,7 +45,6 @@ class Config:
     fanout_endpoints: int = 100  # each with the default max_in_flight (10)
     noisy_share: float = 0.1  # messages to the hanging endpoint per healthy message
     noisy_timeout: int = 5  # the hanging endpoint's timeout, seconds
-    noisy_rounds: int = 3  # noisy runs, each between two plain ones
     body_bytes: int = BODY_BYTES
 
     @classmethod
@@ -60,7 +59,6 @@ class Config:
                 fanout_messages=10,
                 memory_messages=3_000,
                 postgres_url=postgres_url,
-                noisy_rounds=1,
             )
         return cls(
             quick=False,
@@ -227,14 +225,96 @@ async def drain(
     workers: int = 1,
     drainer: str = "worker",
     migrate: bool = False,
-    hanging: Receiver | None = None,
 ) -> dict[str, Any]:
     """`hookline api` alone publishes a backlog of `count` (publish throughput), stops;
     then `workers` × `hookline <drainer>` alone deliver it. The drain rate is messages /
     (last receipt − first receipt); from the drainers' start it is also given. With
-    drainer="serve" the RSS of that one process is sampled throughout. With `hanging`,
-    another tenant's endpoint on that (never answering) receiver gets `noisy_share` as
-    many messages, interleaved, and the figures are the healthy endpoint's."""
+    drainer="serve" the RSS of that one process is sampled throughout."""
+    env = ctx.env(database_url, data_dir)
+    rx = ctx.receiver
+    backlog = await publish_backlog(
+        ctx, database_url=database_url, data_dir=data_dir, count=count, migrate=migrate
+    )
+    drainers: list[Hookline] = []
+    sampler: measure.RssSampler | None = None
+    try:
+        spawned = time.time()
+        for i in range(workers):
+            drainers.append(
+                await start_hookline(drainer, name=f"{drainer}{i + 1}", env=env, log_dir=data_dir)
+            )
+        if drainer == "serve":
+            sampler = measure.RssSampler(drainers[0].pid).start()
+        ctx.log(f"draining with {workers} × hookline {drainer}")
+        cpu = measure.CpuMeter(_pids(drainers, rx)).start()
+        healthy = backlog.healthy
+        await rx.wait_for(
+            len(healthy), timeout=wait_bound(count), progress=ctx.log, watch=list(drainers)
+        )
+        drain_cpu = cpu.stop()
+        receipts = await rx.receipts()
+        stats = await rx.stats()
+    finally:
+        if sampler is not None:
+            await sampler.stop()
+        stop_all(list(drainers))
+    delivered = sum(1 for i in healthy if i in receipts)
+    first, last = stats["first"], measure.last_receipt(healthy, receipts)
+    span = (last - first) if last and first else None
+    out: dict[str, Any] = {
+        "rate_per_s": delivered / span if span else None,
+        "rate_from_start_per_s": delivered / (last - spawned) if last else None,
+        "delivered": delivered,
+        "healthy_published": len(healthy),
+        "seconds": span,
+        "startup_to_first_receipt_s": (first - spawned) if first else None,
+        **backlog.summary(),
+        "receiver": stats,
+        "drain_cpu_percent_of_one_core": drain_cpu,
+        "workers": workers,
+        "drainer": drainer,
+    }
+    if sampler is not None:
+        out["rss"] = {
+            "vmhwm_kib": sampler.hwm_kib,
+            "peak_sampled_rss_kib": sampler.peak_rss_kib,
+            "samples": len(sampler.samples),
+            "last_rss_kib": sampler.samples[-1][1] if sampler.samples else None,
+        }
+    return out
+
+
+@dataclass
+class Backlog:
+    """A backlog `hookline api` published and left for a drainer."""
+
+    published: Published
+    healthy: list[str]  # the ids of the messages to the healthy endpoint
+    cpu_percent: dict[str, float]
+    api_memory_kib: dict[str, int]
+    received_before_drain: float
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "publish": publish_summary(self.published),
+            "publish_cpu_percent_of_one_core": self.cpu_percent,
+            "api_memory_kib": self.api_memory_kib,
+            "received_before_drain": self.received_before_drain,
+        }
+
+
+async def publish_backlog(
+    ctx: Context,
+    *,
+    database_url: str,
+    data_dir: Path,
+    count: int,
+    migrate: bool = False,
+    hanging: Receiver | None = None,
+) -> Backlog:
+    """`hookline api` alone publishes `count` messages to the healthy endpoint, then
+    stops. With `hanging`, another tenant's endpoint on that (never answering) receiver
+    gets `noisy_share` as many, interleaved."""
     env = ctx.env(database_url, data_dir)
     rx = ctx.receiver
     if migrate:
@@ -262,56 +342,7 @@ async def drain(
         early = (await rx.stats())["requests"]
     finally:
         stop_all([api_proc])
-    drainers: list[Hookline] = []
-    sampler: measure.RssSampler | None = None
-    try:
-        spawned = time.time()
-        for i in range(workers):
-            drainers.append(
-                await start_hookline(drainer, name=f"{drainer}{i + 1}", env=env, log_dir=data_dir)
-            )
-        if drainer == "serve":
-            sampler = measure.RssSampler(drainers[0].pid).start()
-        ctx.log(f"draining with {workers} × hookline {drainer}")
-        cpu = measure.CpuMeter(_pids(drainers, rx)).start()
-        healthy = published.ids_of(tenant)
-        await rx.wait_for(
-            len(healthy), timeout=wait_bound(count), progress=ctx.log, watch=list(drainers)
-        )
-        drain_cpu = cpu.stop()
-        receipts = await rx.receipts()
-        stats = await rx.stats()
-    finally:
-        if sampler is not None:
-            await sampler.stop()
-        stop_all(list(drainers))
-    delivered = sum(1 for i in healthy if i in receipts)
-    first, last = stats["first"], measure.last_receipt(healthy, receipts)
-    span = (last - first) if last and first else None
-    out: dict[str, Any] = {
-        "rate_per_s": delivered / span if span else None,
-        "rate_from_start_per_s": delivered / (last - spawned) if last else None,
-        "delivered": delivered,
-        "healthy_published": len(healthy),
-        "seconds": span,
-        "startup_to_first_receipt_s": (first - spawned) if first else None,
-        "publish": publish_summary(published),
-        "publish_cpu_percent_of_one_core": publish_cpu,
-        "api_memory_kib": api_mem,
-        "received_before_drain": early,
-        "receiver": stats,
-        "drain_cpu_percent_of_one_core": drain_cpu,
-        "workers": workers,
-        "drainer": drainer,
-    }
-    if sampler is not None:
-        out["rss"] = {
-            "vmhwm_kib": sampler.hwm_kib,
-            "peak_sampled_rss_kib": sampler.peak_rss_kib,
-            "samples": len(sampler.samples),
-            "last_rss_kib": sampler.samples[-1][1] if sampler.samples else None,
-        }
-    return out
+    return Backlog(published, published.ids_of(tenant), publish_cpu, api_mem, early)
 
 
 async def _routing(

@@ -1,34 +1,55 @@
-"""Scenario 6, noisy neighbour: on `hookline serve` + SQLite, a healthy endpoint (the
-receiver) beside a hanging one (a second receiver that never answers; endpoint timeout
-5 s, default max_in_flight 10) of another tenant, which has a backlog of its own
-throughout. The healthy endpoint's throughput, published and delivered exactly as in
-scenario 2, as a fraction of scenario 2's.
+"""Scenario 6, noisy neighbour: a healthy endpoint (the receiver) beside a hanging one (a
+second receiver that never answers; endpoint timeout 5 s, default max_in_flight 10) of
+another tenant, which has a backlog of its own throughout. The healthy endpoint's
+throughput, published and delivered exactly as in scenario 2 (`hookline serve` +
+SQLite), as a fraction of what the same gets without the neighbour.
 
 While publishing limits scenario 2, that fraction cannot show a worker slowed by the
 hanging endpoint; so the same pair is also drained from a backlog by `hookline worker`
-alone, as a fraction of scenario 3's drain rate.
+alone, as a fraction of scenario 3's drain rate without the neighbour.
 
-On a shared machine the same run moves ±15 % from one minute to the next, more than the
-effect looked for. So the noisy run is repeated (`noisy_rounds`, 3), each time between
-two plain runs of scenario 2 (or 3) — plain, noisy, plain, noisy, plain, … — and each
-noisy run is taken as a fraction of the mean of the plain runs on either side of it,
-which cancels the drift between. The figure is the median of those fractions; each
-round's figures, and the fractions of the scenarios' own figures (measured minutes
-earlier), are in the details."""
+Measured side by side, not one after the other. On this shared machine the same run
+moves ±15 % from one minute to the next and by as much between two runs seconds apart,
+more than the effect looked for; a fraction of two runs taken at different times mostly
+measures that. So both run at once, each on a database of its own — one with the
+healthy endpoint alone ("plain"), one with the hanging neighbour too ("noisy") — and
+take turns:
+
+- e2e: the benchmark publishes a slice of the messages to one `hookline serve`, waits
+  until the receiver has them all, then a slice to the other; the idle one does nothing
+  meanwhile. A turn's throughput is its slice over first publish → last receipt.
+- drain: both workers start on their backlogs and are paused (SIGSTOP); each turn
+  resumes one for `TURN_SECONDS` and pauses it again. A worker's throughput is its
+  healthy receipts during its turns over their time.
+
+Turns go plain, noisy, noisy, plain, … (a steady drift cancels), and each side's figure
+sums its turns. The fractions against scenarios 2 and 3's own figures, measured minutes
+earlier, are in the details."""
 
 from __future__ import annotations
 
-import statistics
+import asyncio
+import contextlib
+import os
+import signal
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from bench import measure
-from bench.processes import Child, Receiver, start_hookline, start_receiver, stop_all
-from bench.publisher import Api, publish_many
+from bench.processes import (
+    BenchError,
+    Hookline,
+    Receiver,
+    start_hookline,
+    start_receiver,
+    stop_all,
+)
+from bench.publisher import Api, Published, publish_many
 from bench.report import Row, Target
 from bench.scenarios.common import (
     Context,
-    drain,
-    end_to_end,
+    publish_backlog,
     publish_summary,
     single_endpoint,
     sqlite_url,
@@ -37,64 +58,49 @@ from bench.scenarios.common import (
 
 NAME = "noisy"
 TARGET = Target(">=", 0.95)
+SIDES = ("plain", "noisy")
+PATTERN = ("plain", "noisy", "noisy", "plain")  # turns repeat this: a steady drift cancels
+E2E_CYCLES = 4  # e2e: each side publishes its messages in 4 × 2 slices
+TURN_SECONDS = 0.2  # drain: how long one worker runs in its turn
+DRAIN_SHARE = 0.8  # drain: stop taking turns once this share of one backlog is delivered
+MAX_DRAIN_TURNS = 200
 
 
 async def run(ctx: Context) -> list[Row]:
     cfg = ctx.config
-    rounds = max(1, cfg.noisy_rounds)
     hang = await start_receiver("receiver-hanging", ctx.fresh_dir(NAME), hang=True)
     try:
-        e2e_plain = [await _plain_e2e(ctx, 0)]
-        e2e_noisy: list[dict[str, Any]] = []
-        for i in range(1, rounds + 1):
-            e2e_noisy.append(await _noisy_e2e(ctx, hang, i))
-            e2e_plain.append(await _plain_e2e(ctx, i))
-        drain_plain = [await _plain_drain(ctx, 0)]
-        drain_noisy: list[dict[str, Any]] = []
-        for i in range(1, rounds + 1):
-            drain_noisy.append(await _noisy_drain(ctx, hang, i))
-            drain_plain.append(await _plain_drain(ctx, i))
+        e2e = await _e2e_side_by_side(ctx, hang)
+        await hang.reset()
+        drained = await _drain_side_by_side(ctx, hang)
     finally:
         await hang.close()
-    e2e_fractions = _bracketed(e2e_noisy, e2e_plain)
-    drain_fractions = _bracketed(drain_noisy, drain_plain)
-    fraction = _median(e2e_fractions)
-    drain_fraction = _median(drain_fractions)
-    rate = _median([r["rate_per_s"] for r in e2e_noisy])
-    drain_rate = _median([r["rate_per_s"] for r in drain_noisy])
-    ctx.details[NAME] = {
-        "rounds": rounds,
-        "fraction_of_e2e": fraction,
-        "fractions_of_e2e_by_round": e2e_fractions,
-        "e2e_plain_per_s": e2e_plain,
-        "e2e_noisy": e2e_noisy,
-        "healthy_rate_per_s": rate,
-        "e2e_rate_per_s": ctx.e2e_rate,
-        "fraction_of_e2e_scenario": _fraction(rate, ctx.e2e_rate),
-        "drain_fraction_of_drain": drain_fraction,
-        "drain_fractions_by_round": drain_fractions,
-        "drain_plain_per_s": drain_plain,
-        "drain_noisy": drain_noisy,
-        "drain_rate_per_s": drain_rate,
-        "drain_fraction_of_drain_scenario": _fraction(drain_rate, ctx.drain_rate),
-    }
-    ctx.log(f"healthy endpoint: fractions of e2e {_listed(e2e_fractions)}")
-    ctx.log(f"healthy drain: fractions of drain {_listed(drain_fractions)}")
-    last = e2e_noisy[-1]
+        stop_all([hang])
+    fraction = _fraction(e2e["noisy"]["rate_per_s"], e2e["plain"]["rate_per_s"])
+    drain_fraction = _fraction(drained["noisy"]["rate_per_s"], drained["plain"]["rate_per_s"])
+    rate = e2e["noisy"]["rate_per_s"]
+    drain_rate = drained["noisy"]["rate_per_s"]
+    e2e["fraction"] = fraction
+    e2e["fraction_of_e2e_scenario"] = _fraction(rate, ctx.e2e_rate)
+    e2e["plain_fraction_of_e2e_scenario"] = _fraction(e2e["plain"]["rate_per_s"], ctx.e2e_rate)
+    drained["fraction"] = drain_fraction
+    drained["fraction_of_drain_scenario"] = _fraction(drain_rate, ctx.drain_rate)
+    ctx.details[NAME] = {"e2e": e2e, "drain": drained}
+    ctx.log(f"healthy endpoint: fraction of e2e {fraction or 0:.3f}")
+    ctx.log(f"healthy drain: fraction of drain {drain_fraction or 0:.3f}")
     note = (
-        f"median of {rounds} rounds ({_listed(e2e_fractions)}); each: "
-        f"{last['noisy_published']:,} messages to a hanging endpoint (timeout "
-        f"{cfg.noisy_timeout}s, max_in_flight 10) first, {last['hanging_requests_received']:,.0f} "
-        f"attempts reached it; healthy p99 {last['healthy_latency']['p99_ms'] or 0:.0f} ms "
-        f"(last round); plain e2e {_listed(e2e_plain, '{:,.0f}')} msg/s"
+        f"side by side with plain e2e ({e2e['plain']['rate_per_s'] or 0:,.0f} msg/s), "
+        f"{len(e2e['noisy']['turns'])} turns each; {e2e['noisy_published']:,} messages to a "
+        f"hanging endpoint (timeout {cfg.noisy_timeout}s, max_in_flight 10) first, "
+        f"{e2e['hanging_requests_received']:,.0f} attempts reached it; turn fractions "
+        f"{_listed(e2e['turn_fractions'])}"
     )
-    lastd = drain_noisy[-1]
     drain_note = (
-        f"median of {rounds} rounds ({_listed(drain_fractions)}); each: {lastd['delivered']:,} "
-        f"healthy messages drained beside "
-        f"{lastd['publish']['published'] - lastd['healthy_published']:,} for the hanging one "
-        f"({lastd['hanging_requests_received']:,.0f} attempts reached it, last round); "
-        f"plain drain {_listed(drain_plain, '{:,.0f}')} msg/s"
+        f"side by side with a plain drain ({drained['plain']['rate_per_s'] or 0:,.0f} msg/s), "
+        f"{drained['noisy']['turns']} turns of {TURN_SECONDS}s each; backlog "
+        f"{drained['noisy']['healthy_published']:,} healthy + "
+        f"{drained['noisy']['publish']['published'] - drained['noisy']['healthy_published']:,} "
+        f"for the hanging one ({drained['hanging_requests_received']:,.0f} attempts reached it)"
     )
     return [
         Row(NAME, "healthy endpoint, fraction of e2e", fraction, "×", None, TARGET, note=note),
@@ -112,138 +118,223 @@ async def run(ctx: Context) -> list[Row]:
     ]
 
 
-async def _noisy_e2e(ctx: Context, hang: Receiver, round_no: int) -> dict[str, Any]:
-    """Scenario 2 beside the hanging endpoint, whose backlog is published first."""
+def _turns(cycles: int) -> Iterator[str]:
+    for _ in range(cycles):
+        yield from PATTERN
+
+
+# -- e2e -----------------------------------------------------------------------------
+
+
+async def _e2e_side_by_side(ctx: Context, hang: Receiver) -> dict[str, Any]:
+    """Two `hookline serve`, plain and noisy, taking turns at publish → delivery."""
     cfg = ctx.config
-    count = cfg.messages
-    noisy_count = max(1, int(count * cfg.noisy_share))
-    data_dir = ctx.fresh_dir(f"{NAME}-e2e-noisy-{round_no}")
-    env = ctx.env(sqlite_url(data_dir), data_dir)
     rx = ctx.receiver
-    await hang.reset()
-    children: list[Child] = []
+    slices = E2E_CYCLES * PATTERN.count("noisy")
+    per_turn = max(1, cfg.messages // slices)
+    noisy_count = max(1, int(cfg.messages * cfg.noisy_share))
+    procs: dict[str, Hookline] = {}
+    turns: dict[str, list[Published]] = {side: [] for side in SIDES}
     try:
-        web = await start_hookline("serve", name="serve", env=env, log_dir=data_dir)
-        children.append(web)
-        assert web.base is not None
-        await rx.reset()
-        async with Api(web.base, connections=cfg.publishers) as api:
-            healthy = await single_endpoint(ctx, api)
-            noisy = await api.tenant("noisy-neighbour")
-            await api.endpoint(noisy, hang.url("/hang"), uid="hanging", timeout=cfg.noisy_timeout)
-            # The neighbour's messages go first, so that the healthy endpoint is
-            # measured under the same publishing load as scenario 2, while the hanging
-            # endpoint holds its share of the worker for the whole run.
-            ctx.log(f"round {round_no}: {noisy_count:,} to the hanging endpoint first")
-            bad = await publish_many(
-                api,
-                lambda _seq: noisy,
+        for side in SIDES:
+            data_dir = ctx.fresh_dir(f"{NAME}-e2e-{side}")
+            env = ctx.env(sqlite_url(data_dir), data_dir)
+            procs[side] = await start_hookline(
+                "serve", name=f"serve-{side}", env=env, log_dir=data_dir
+            )
+        watch = [*procs.values(), hang]
+        async with (
+            Api(_base(procs["plain"]), connections=cfg.publishers) as plain_api,
+            Api(_base(procs["noisy"]), connections=cfg.publishers) as noisy_api,
+        ):
+            apis = {"plain": plain_api, "noisy": noisy_api}
+            tenants = {side: await single_endpoint(ctx, api) for side, api in apis.items()}
+            neighbour = await noisy_api.tenant("noisy-neighbour")
+            await noisy_api.endpoint(
+                neighbour, hang.url("/hang"), uid="hanging", timeout=cfg.noisy_timeout
+            )
+            # The neighbour's messages go first: the hanging endpoint holds its share of
+            # the noisy side's worker, with more of its own due, for the whole run. The
+            # plain side gets as many to its healthy endpoint, so that both start the
+            # turns equally warmed up.
+            ctx.log(
+                f"publishing {noisy_count:,} on each side first, on the noisy one to the "
+                "hanging endpoint"
+            )
+            warm = await publish_many(
+                plain_api,
+                _to(tenants["plain"]),
                 noisy_count,
                 concurrency=cfg.publishers,
                 progress=lambda _m: None,
                 timeout=wait_bound(noisy_count),
             )
-            await hang.wait_for(1, field="requests", timeout=10, progress=ctx.log, watch=[web])
-            ctx.log(f"round {round_no}: {count:,} to the healthy endpoint, as in e2e")
-            cpu = measure.CpuMeter({"serve": web.pid, "receiver": rx.pid}).start()
-            good = await publish_many(
-                api,
-                lambda _seq: healthy,
-                count,
+            bad = await publish_many(
+                noisy_api,
+                _to(neighbour),
+                noisy_count,
                 concurrency=cfg.publishers,
-                progress=ctx.log,
-                timeout=wait_bound(count),
+                progress=lambda _m: None,
+                timeout=wait_bound(noisy_count),
             )
-            await rx.wait_for(good.count, timeout=wait_bound(count), progress=ctx.log, watch=[web])
-            cpu_percent = cpu.stop()
+            await rx.wait_for(
+                warm.count, timeout=wait_bound(noisy_count), progress=ctx.log, watch=watch
+            )
+            await hang.wait_for(1, field="requests", timeout=10, progress=ctx.log, watch=watch)
+            await rx.reset()
+            received = 0
+            ctx.log(f"taking turns: {per_turn:,} messages a turn, {2 * slices} turns")
+            for side in _turns(E2E_CYCLES):
+                got = await publish_many(
+                    apis[side],
+                    _to(tenants[side]),
+                    per_turn,
+                    concurrency=cfg.publishers,
+                    progress=lambda _m: None,
+                    timeout=wait_bound(per_turn),
+                )
+                received += got.count
+                await rx.wait_for(
+                    received, timeout=wait_bound(per_turn), progress=ctx.log, watch=watch
+                )
+                turns[side].append(got)
         receipts = await rx.receipts()
         hung = await hang.stats()
     finally:
-        stop_all(children)
-    last = measure.last_receipt(good.accepted, receipts)
-    delivered = sum(1 for i in good.accepted if i in receipts)
-    span = last - good.started if last else None
+        stop_all(list(procs.values()))
+    sides = {side: _turn_figures(turns[side], receipts) for side in SIDES}
+    plain_rates = sides["plain"]["turn_rates_per_s"]
+    noisy_rates = sides["noisy"]["turn_rates_per_s"]
     return {
-        "rate_per_s": delivered / span if span else None,
-        "delivered": delivered,
-        "seconds": span,
+        **sides,
+        "turn_order": list(_turns(E2E_CYCLES)),
+        "turn_fractions": [_fraction(n, p) for n, p in zip(noisy_rates, plain_rates, strict=True)],
         "noisy_published": bad.count,
-        "publish_healthy": publish_summary(good),
         "publish_noisy": publish_summary(bad),
         "hanging_requests_received": hung["requests"],
-        "healthy_latency": measure.latency(good.accepted, receipts).as_dict(),
-        "cpu_percent_of_one_core": cpu_percent,
     }
 
 
-async def _noisy_drain(ctx: Context, hang: Receiver, round_no: int) -> dict[str, Any]:
-    """Scenario 3 with the hanging endpoint's messages in the backlog."""
-    ctx.log(f"round {round_no}: the same beside a backlog, drained by `hookline worker` alone")
+def _to(tenant: str) -> Callable[[int], str]:
+    return lambda _seq: tenant
+
+
+def _base(proc: Hookline) -> str:
+    if proc.base is None:
+        raise BenchError(f"{proc.name} has no HTTP address")
+    return proc.base
+
+
+def _turn_figures(turns: list[Published], receipts: dict[str, float]) -> dict[str, Any]:
+    """A side's throughput over its turns: all its messages over the sum of the turns'
+    spans (first publish → last receipt)."""
+    delivered = 0
+    seconds = 0.0
+    rates: list[float | None] = []
+    for got in turns:
+        last = measure.last_receipt(got.accepted, receipts)
+        span = last - got.started if last else None
+        arrived = sum(1 for i in got.accepted if i in receipts)
+        rates.append(arrived / span if span else None)
+        delivered += arrived
+        seconds += span or 0.0
+    accepted: dict[str, float] = {}
+    for got in turns:
+        accepted.update(got.accepted)
+    return {
+        "rate_per_s": delivered / seconds if seconds else None,
+        "delivered": delivered,
+        "published": sum(got.count for got in turns),
+        "seconds": seconds,
+        "turn_rates_per_s": rates,
+        "turns": [publish_summary(got) for got in turns],
+        "latency": measure.latency(accepted, receipts).as_dict(),
+    }
+
+
+# -- drain ---------------------------------------------------------------------------
+
+
+async def _drain_side_by_side(ctx: Context, hang: Receiver) -> dict[str, Any]:
+    """Two `hookline worker`, plain and noisy, on backlogs of their own, taking turns."""
+    cfg = ctx.config
+    rx = ctx.receiver
+    dirs = {side: ctx.fresh_dir(f"{NAME}-drain-{side}") for side in SIDES}
+    backlogs = {
+        side: await publish_backlog(
+            ctx,
+            database_url=sqlite_url(d),
+            data_dir=d,
+            count=cfg.messages,
+            hanging=hang if side == "noisy" else None,
+        )
+        for side, d in dirs.items()
+    }
     await hang.reset()
-    data_dir = ctx.fresh_dir(f"{NAME}-drain-noisy-{round_no}")
-    out = await drain(
-        ctx,
-        database_url=sqlite_url(data_dir),
-        data_dir=data_dir,
-        count=ctx.config.messages,
-        hanging=hang,
-    )
-    out["hanging_requests_received"] = (await hang.stats())["requests"]
+    workers: dict[str, Hookline] = {}
+    windows: dict[str, list[tuple[float, float]]] = {side: [] for side in SIDES}
+    try:
+        for side, d in dirs.items():
+            env = ctx.env(sqlite_url(d), d)
+            workers[side] = await start_hookline(
+                "worker", name=f"worker-{side}", env=env, log_dir=d
+            )
+            await _started(workers[side])
+            os.kill(workers[side].pid, signal.SIGSTOP)
+        await asyncio.sleep(0.2)  # what was sent before the pause lands
+        await rx.reset()
+        stop_at = DRAIN_SHARE * min(len(b.healthy) for b in backlogs.values())
+        ctx.log(f"taking turns of {TURN_SECONDS}s until one side has delivered {stop_at:,.0f}")
+        for turn, side in enumerate(_turns(MAX_DRAIN_TURNS // len(PATTERN))):
+            if turn % len(PATTERN) == 0 and (await rx.stats())["messages"] >= stop_at:
+                break
+            pid = workers[side].pid
+            os.kill(pid, signal.SIGCONT)
+            started = time.time()
+            await asyncio.sleep(TURN_SECONDS)
+            os.kill(pid, signal.SIGSTOP)
+            windows[side].append((started, time.time()))
+            await asyncio.sleep(0.05)  # its last requests land before the other's turn
+            if not workers[side].alive():
+                raise BenchError(f"{workers[side].name} exited early:\n{workers[side].tail()}")
+        receipts = await rx.receipts()
+        hung = await hang.stats()
+    finally:
+        for proc in workers.values():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGCONT)
+        stop_all(list(workers.values()))
+    out: dict[str, Any] = {}
+    for side in SIDES:
+        healthy = backlogs[side].healthy
+        seconds = sum(end - start for start, end in windows[side])
+        delivered = sum(1 for i in healthy if i in receipts)
+        out[side] = {
+            "rate_per_s": delivered / seconds if seconds else None,
+            "delivered": delivered,
+            "seconds": seconds,
+            "turns": len(windows[side]),
+            "healthy_published": len(healthy),
+            **backlogs[side].summary(),
+        }
+    out["hanging_requests_received"] = hung["requests"]
     return out
 
 
-async def _plain_e2e(ctx: Context, after_round: int) -> float | None:
-    """Scenario 2 once more, as it runs there: the healthy endpoint alone."""
-    ctx.log(f"scenario 2 without the hanging endpoint ({_when(after_round)})")
-    data_dir = ctx.fresh_dir(f"{NAME}-e2e-plain-{after_round}")
-    out = await end_to_end(
-        ctx,
-        database_url=sqlite_url(data_dir),
-        data_dir=data_dir,
-        workers=None,
-        count=ctx.config.messages,
-    )
-    rate: float | None = out["rate_per_s"]
-    return rate
-
-
-async def _plain_drain(ctx: Context, after_round: int) -> float | None:
-    """Scenario 3 once more, as it runs there: the healthy endpoint alone."""
-    ctx.log(f"scenario 3 without the hanging endpoint ({_when(after_round)})")
-    data_dir = ctx.fresh_dir(f"{NAME}-drain-plain-{after_round}")
-    out = await drain(
-        ctx, database_url=sqlite_url(data_dir), data_dir=data_dir, count=ctx.config.messages
-    )
-    rate: float | None = out["rate_per_s"]
-    return rate
-
-
-def _when(after_round: int) -> str:
-    return "before round 1" if after_round == 0 else f"after round {after_round}"
-
-
-def _bracketed(noisy: list[dict[str, Any]], plain: list[float | None]) -> list[float | None]:
-    """Each noisy run's rate over the mean of the plain runs right before and after it."""
-    return [
-        _fraction(run["rate_per_s"], _mean(plain[i], plain[i + 1])) for i, run in enumerate(noisy)
-    ]
-
-
-def _median(values: list[float | None]) -> float | None:
-    if not values or any(v is None for v in values):
-        return None
-    return statistics.median(v for v in values if v is not None)
-
-
-def _mean(before: float | None, after: float | None) -> float | None:
-    if not before or not after:
-        return None
-    return (before + after) / 2
+async def _started(worker: Hookline, timeout: float = 30.0) -> None:
+    """Until the worker has logged that it started (it claims right after)."""
+    deadline = time.monotonic() + timeout
+    while "worker started" not in worker.tail(200):
+        if not worker.alive():
+            raise BenchError(f"{worker.name} exited early:\n{worker.tail()}")
+        if time.monotonic() > deadline:
+            raise BenchError(f"{worker.name} did not start within {timeout:.0f}s")
+        await asyncio.sleep(0.02)
 
 
 def _fraction(rate: float | None, base: float | None) -> float | None:
     return rate / base if rate and base else None
 
 
-def _listed(values: list[float | None], spec: str = "{:.3f}") -> str:
-    return " / ".join("–" if v is None else spec.format(v) for v in values)
+def _listed(values: list[float | None]) -> str:
+    return " / ".join("–" if v is None else f"{v:.2f}" for v in values)
