@@ -73,12 +73,13 @@ class Checkpointer:
 
     async def checkpoint(self) -> None:
         """Copy the log into the database, then finish with writers held off (see above).
-        The finish runs on the loop's thread: it copies a few frames, less than the trip
-        to a thread would cost while writers wait."""
+        The finish runs in a thread too: a checkpoint that copies anything syncs the log
+        and the database file, and an fsync (under a millisecond here, several on slow
+        disks) must not stop the event loop; only the writers wait for it."""
         await asyncio.to_thread(self._checkpoint)
         if self._write_lock is not None:
             async with self._write_lock:
-                self._checkpoint()
+                await asyncio.to_thread(self._checkpoint)
         self.runs += 1
 
     def _checkpoint(self) -> None:
