@@ -4,7 +4,6 @@ the log into the database file; a thread does, and everything written reaches it
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
 from sqlalchemy import text
@@ -81,19 +80,10 @@ async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(
         await db.dispose()
 
 
-def _log_frames(tmp_path: Path) -> int:
-    """Frames in the write-ahead log now (since it last started over)."""
-    conn = sqlite3.connect(tmp_path / "hookline.db")
-    try:
-        _busy, frames, _copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return int(frames)
-    finally:
-        conn.close()
-
-
 async def test_the_log_starts_over_while_writes_go_on(tmp_path):
     """Commits back to back, as under load: the checkpoints still let the log start over
-    from its beginning, so it does not grow for as long as the writes last."""
+    from its beginning, so the log file on disk does not grow for as long as the writes
+    last (about 5 MB of rows are written here)."""
     db = Database(sqlite_url(tmp_path), background_checkpoints=True)
     assert db.checkpointer is not None
     db.checkpointer._interval = 0.02
@@ -106,8 +96,9 @@ async def test_the_log_starts_over_while_writes_go_on(tmp_path):
                 await conn.execute(text("INSERT INTO t (blob) VALUES (randomblob(9000))"))
             await asyncio.sleep(0)  # a publish's worth of other work in between
         assert db.checkpointer.runs >= 5
-        frames = _log_frames(tmp_path)
-        assert frames < commits  # started over: not every frame since the first
+        log_file = (tmp_path / "hookline.db-wal").stat().st_size
+        # Starting over, it stays near 1.3 MB; growing, it reached 10.5 MB here.
+        assert log_file < 3_500_000
         async with db.read() as conn:
             count = (await conn.execute(text("SELECT count(*) FROM t"))).scalar_one()
         assert count == commits
