@@ -75,14 +75,17 @@ class Checkpointer:
         """Copy the log into the database, then finish with writers held off (see above).
         The finish runs in a thread too: a checkpoint that copies anything syncs the log
         and the database file, and an fsync (under a millisecond here, several on slow
-        disks) must not stop the event loop; only the writers wait for it."""
-        await asyncio.to_thread(self._checkpoint)
-        if self._write_lock is not None:
+        disks) must not stop the event loop; only the writers wait for it. An empty log
+        (an idle process) needs no finish, and its writers are not held."""
+        frames = await asyncio.to_thread(self._checkpoint)
+        if self._write_lock is not None and frames > 0:
             async with self._write_lock:
                 await asyncio.to_thread(self._checkpoint)
         self.runs += 1
 
-    def _checkpoint(self) -> None:
+    def _checkpoint(self) -> int:
+        """One PASSIVE checkpoint; how many frames the log held when it began."""
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(row[1]) if row is not None else 0
