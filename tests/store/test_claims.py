@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from hookline.domain.clock import utcnow
 from hookline.domain.models import DeliveryStatus
-from hookline.store import deliveries
+from hookline.store import deliveries, schema
 from hookline.store import queue as store
 
 
@@ -20,11 +22,16 @@ async def _backlog(hl, n: int) -> None:
         await hl.publish(tenant["id"], "job.done", {"i": i})
 
 
-async def _claim(db, token: str, limit: int, *, now=None, lease=30.0):
+async def _claim(db, token: str, limit: int, *, now=None, lease=30.0, **kw):
     now = now or utcnow()
     async with db.write() as conn:
         return await store.claim_due(
-            conn, now=now, lease_until=now + timedelta(seconds=lease), token=token, limit=limit
+            conn,
+            now=now,
+            lease_until=now + timedelta(seconds=lease),
+            token=token,
+            limit=limit,
+            **kw,
         )
 
 
@@ -82,9 +89,41 @@ async def test_renewal_keeps_a_lease_and_release_gives_it_back(start):
     assert renewed == 2
     assert await _claim(db, "b" * 32, 2, now=utcnow() + timedelta(seconds=5)) == []
     async with db.write() as conn:
-        await store.release(conn, [(claimed[0].id, claimed[0].lease_token)], now=utcnow())
+        await store.release(conn, [(claimed[0].id, claimed[0].lease_token)])
     (back,) = await _claim(db, "c" * 32, 2)
     assert back.id == claimed[0].id
+
+
+async def test_a_delivery_given_back_goes_back_in_its_place_in_the_queue(start):
+    """Not behind everything that became due while it was held: a claim that gave back
+    an endpoint's surplus must not send that endpoint to the end of a backlog."""
+    hl = await start(with_worker=False)
+    await _backlog(hl, 3)
+    db = hl.runtime.db
+    first, second = sorted(await _claim(db, "a" * 32, 2), key=lambda c: c.created_at)
+    async with db.write() as conn:
+        await store.release(conn, [(second.id, second.lease_token)])
+        row = await deliveries.get_delivery_by_id(conn, second.id)
+    assert row.next_attempt_at == second.created_at  # due when it was created, as before
+    (back,) = await _claim(db, "b" * 32, 1)
+    assert back.id == second.id  # ahead of the third, published after it
+
+
+async def test_a_claim_from_a_floor_takes_only_what_is_due_from_then_on(start):
+    hl = await start(with_worker=False)
+    await _backlog(hl, 4)
+    db = hl.runtime.db
+    async with db.read() as conn:
+        backlog = (
+            await conn.execute(
+                select(schema.deliveries.c.id, schema.deliveries.c.next_attempt_at).order_by(
+                    schema.deliveries.c.next_attempt_at
+                )
+            )
+        ).all()
+    claimed = await _claim(db, "a" * 32, 10, floor=backlog[2].next_attempt_at)
+    assert {c.id for c in claimed} == {row.id for row in backlog[2:]}
+    assert len(await _claim(db, "b" * 32, 10)) == 2  # the two before it, from the head
 
 
 async def test_concurrent_claims_never_share_a_delivery(start):
@@ -105,16 +144,7 @@ async def test_a_claim_among_messages_takes_only_their_due_deliveries(start):
     published = [await hl.publish(tenant, "job.done", {"i": i}) for i in range(2)]
     wanted = [m["id"] for m in published]
     db = hl.runtime.db
-    now = utcnow()
-    async with db.write() as conn:
-        claimed = await store.claim_due(
-            conn,
-            now=now,
-            lease_until=now + timedelta(seconds=30),
-            token="a" * 32,
-            limit=100,
-            among_messages=[*wanted, "msg_unknown"],
-        )
+    claimed = await _claim(db, "a" * 32, 100, among_messages=[*wanted, "msg_unknown"])
     assert sorted(c.message_id for c in claimed) == sorted(wanted * 2)  # two endpoints each
     # The backlog before them is still due, for a claim that looks at the whole queue.
     rest = await _claim(db, "b" * 32, 100)

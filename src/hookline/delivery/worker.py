@@ -6,8 +6,11 @@ sending → result queued → result written (lease released by the write). Unti
 write, the delivery stays in `_held` and its lease is renewed, so a crash anywhere
 leaves it to expire and be claimed again: nothing is lost. A claim keeps no more of an
 endpoint's deliveries than its share (its max_in_flight, or the lower limit its answers
-have set) leaves room for; the surplus goes back to the queue in the claim's own
-transaction, instead of waiting here for that endpoint while taking room from the rest.
+have set) leaves room for; the surplus goes back to its place in the queue in the
+claim's own transaction, instead of waiting here for that endpoint while taking room
+from the rest. While claims come back full (a backlog), each starts at a floor where the
+last one ended, instead of walking again past what it may not take: the deliveries of
+endpoints at their share, FIFO successors whose head is pending (`_floor_for`).
 
 Claims are made by the claim loop, and, on SQLite in `hookline serve`, also by the
 transactions that publish (`claim_along`): those lease the new deliveries for this
@@ -64,6 +67,13 @@ from hookline.store.wakeup import Wakeup
 log = logging.getLogger(__name__)
 
 BODY_CACHE_SIZE = 2048
+# A claim that starts at a floor (see `queue.claim_due`) trusts the walks before it.
+# Each floor stays this far behind the clock, so that deliveries written meanwhile with
+# a slightly older time are still ahead of it, and a run of claims from floors lasts
+# at most FLOOR_SECONDS before one walks from the head again: anything a floor missed
+# (a lease run out, another worker's FIFO result, a rolled-back claim) waits no longer.
+FLOOR_SLACK = timedelta(seconds=1)
+FLOOR_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +98,20 @@ class _Claim:
     """What one claim statement left this worker holding."""
 
     claimed: list[Claimed]  # kept: within each endpoint's share
-    full: bool  # the statement found as many as it asked for: there may be more due
+    full: bool  # there may be more due: it found as many as it asked for, or started at a floor
     skip: list[str]  # endpoints whose share is full now (passed over, or given back)
+    # When the newest delivery it took was created, if it found as many as it asked for:
+    # everything due before then was taken or passed over (a floor for the next claim).
+    newest: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Floor:
+    """Where the claim loop's next claim may start walking the due queue."""
+
+    at: datetime
+    skip: frozenset[str]  # the endpoints passed over below it
+    began: float  # (monotonic) when the claim that walked from the head ran
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +152,8 @@ class Worker:
         self._claimed_at = utcnow()
         self._claims_along = False
         self._fifo: set[str] = set()  # endpoints seen in FIFO order: a result unblocks the next
+        self._floor: _Floor | None = None
+        self._floors_ended = 0  # counts `_end_floors`: a claim running meanwhile leaves none
         self._attempts = 0
         self._recorder = Recorder(db, on_written=self._written, health=config.health)
 
@@ -214,7 +238,7 @@ class Worker:
             return
         try:
             async with self._db.write() as conn:
-                await queue.release(conn, held, now=utcnow())
+                await queue.release(conn, held)
             log.info("stopping: released %d deliveries to the queue", len(held))
         except Exception as exc:  # their leases will run out instead
             log.warning("stopping: could not release %d deliveries (%s)", len(held), exc)
@@ -283,9 +307,37 @@ class Worker:
             if want == 0:
                 self._covered = False
                 return None
-            claim = await self._claim_in(conn, want, skip)
+            floor, ended = self._floor_for(skip), self._floors_ended
+            claim = await self._claim_in(conn, want, skip, floor=floor)
+            # A result written while it ran (PostgreSQL) may have unblocked what it passed
+            # over: then it leaves no floor, and the next claim walks from the head.
+            self._floor = self._next_floor(claim, floor) if ended == self._floors_ended else None
         self._hold(claim)
         return claim
+
+    def _floor_for(self, skip: list[str]) -> datetime | None:
+        """Where this claim may start: the last claim's floor, while everything it
+        passed over below it still may not be taken (those endpoints' shares are still
+        held) and the run of claims from floors is young enough."""
+        floor = self._floor
+        if floor is None or time.monotonic() - floor.began > FLOOR_SECONDS:
+            return None
+        return floor.at if floor.skip.issubset(skip) else None
+
+    def _end_floors(self) -> None:
+        """Something below the floor may be claimable now: walk from the head again."""
+        self._floor = None
+        self._floors_ended += 1
+
+    def _next_floor(self, claim: _Claim, used: datetime | None) -> _Floor | None:
+        """The floor this claim leaves. What it passed over, or gave back (back in its
+        place, maybe below the floor), belongs to endpoints in `claim.skip`."""
+        if claim.newest is None:  # it took everything above its start: walk from the head
+            return None
+        at = min(claim.newest, self._claimed_at - FLOOR_SLACK)
+        if used is not None and self._floor is not None:  # the same run goes on
+            return _Floor(max(at, used), frozenset(claim.skip), self._floor.began)
+        return _Floor(at, frozenset(claim.skip), time.monotonic())
 
     async def _claim_in(
         self,
@@ -293,6 +345,7 @@ class Worker:
         want: int,
         skip: list[str],
         among_messages: list[str] | None = None,
+        floor: datetime | None = None,
     ) -> _Claim:
         """Claim up to `want` due deliveries under a fresh lease, in this transaction,
         and give back at once what went past an endpoint's share: held here, they would
@@ -306,12 +359,19 @@ class Worker:
             limit=want,
             skip_endpoints=skip,
             among_messages=among_messages or (),
+            floor=floor,
         )
         kept, extra = self._within_shares(claimed)
         if extra:
-            await queue.release(conn, [(c.id, c.lease_token) for c in extra], now=now)
+            await queue.release(conn, [(c.id, c.lease_token) for c in extra])
         full_now = list(dict.fromkeys(c.endpoint_id for c in extra))
-        return _Claim(kept, full=len(claimed) == want, skip=skip + full_now)
+        found_all = len(claimed) == want
+        return _Claim(
+            kept,
+            full=found_all or floor is not None,
+            skip=skip + full_now,
+            newest=max(c.created_at for c in claimed) if found_all else None,
+        )
 
     def _within_shares(self, claimed: list[Claimed]) -> tuple[list[Claimed], list[Claimed]]:
         """Split a claim into what fits each endpoint's share and what does not. An
@@ -365,6 +425,8 @@ class Worker:
             self._covered = False
             self._wakeup.poke()
             return
+        if len(claim.skip) > len(skip):  # gave some back, maybe below the claim loop's floor
+            self._end_floors()
         loaded: _Loaded | None = None
         if claim.claimed:
             try:  # in the same transaction: no read transaction of its own afterwards
@@ -599,7 +661,10 @@ class Worker:
             held = self._held.get(r.outcome.delivery_id)
             if held is not None and held.lease_token == r.outcome.lease_token:
                 self._forget(held)
-            # A retry may be due already; a FIFO head's result makes its successor due.
+            # A retry may be due already; a FIFO head's result makes its successor due
+            # (a successor the last claims passed over, below their floor).
+            if r.attempt.endpoint_id in self._fifo:
+                self._end_floors()
             if r.outcome.status is DeliveryStatus.PENDING or r.attempt.endpoint_id in self._fifo:
                 self._covered = False
             if r.outcome.status is DeliveryStatus.PENDING and r.outcome.next_attempt_at:

@@ -34,7 +34,7 @@ class Claimed:
     created_at: datetime
 
 
-def _claim_statement(*, skipping: bool, among_messages: bool) -> Update:
+def _claim_statement(*, skipping: bool, among_messages: bool, floored: bool) -> Update:
     """The claim, built once (building and keying a statement this size on every call
     costs more than running it); see `claim_due` for why it is safe."""
     head = t.alias("head")
@@ -61,6 +61,8 @@ def _claim_statement(*, skipping: bool, among_messages: bool) -> Update:
         due = due.where(t.c.endpoint_id.not_in(bindparam("b_skip", expanding=True)))
     if among_messages:  # looked up by message (its index), not by walking the due queue
         due = due.where(t.c.message_id.in_(bindparam("b_messages", expanding=True)))
+    if floored:  # the walk starts at the floor, not at the head of the due queue
+        due = due.where(t.c.next_attempt_at >= bindparam("b_floor"))
     picked = due.cte("due")
     return (
         update(t)
@@ -79,9 +81,12 @@ def _claim_statement(*, skipping: bool, among_messages: bool) -> Update:
 
 
 _CLAIMS = {
-    (skipping, among): _claim_statement(skipping=skipping, among_messages=among)
+    (skipping, among, floored): _claim_statement(
+        skipping=skipping, among_messages=among, floored=floored
+    )
     for skipping in (False, True)
     for among in (False, True)
+    for floored in (False, True)
 }
 
 
@@ -94,9 +99,10 @@ async def claim_due(
     limit: int,
     skip_endpoints: Sequence[str] = (),
     among_messages: Sequence[str] = (),
+    floor: datetime | None = None,
 ) -> list[Claimed]:
     """Claim up to `limit` due deliveries for one lease (`among_messages`: only
-    deliveries of these messages).
+    deliveries of these messages; `floor`: only deliveries due at or after it).
 
     Why this is safe with many workers: on PostgreSQL the CTE locks the rows it picks
     with FOR UPDATE SKIP LOCKED, so two concurrent claims never pick the same row (each
@@ -112,8 +118,16 @@ async def claim_due(
     waiting for a retry, so its successors wait until it is delivered or final; and
     because the head is already pending when a successor is looked at, no two claims
     can both see a successor as the head.
+
+    The floor: a claim walks the due queue from its head, in due order, past every
+    delivery it may not take (a skipped endpoint's, a FIFO successor's). So whatever
+    was due before the last delivery it took was taken or passed over; and a delivery
+    is never due before it was created, so that holds up to the newest creation time
+    among those it took. While nothing it passed over can have become claimable, the
+    next claim can start there (`floor`) instead of walking past them all again; the
+    worker decides when that holds (`Worker._floor_for`).
     """
-    stmt = _CLAIMS[bool(skip_endpoints), bool(among_messages)]
+    stmt = _CLAIMS[bool(skip_endpoints), bool(among_messages), floor is not None]
     params: dict[str, object] = {
         "b_now": now,
         "b_limit": limit,
@@ -124,6 +138,8 @@ async def claim_due(
         params["b_skip"] = list(skip_endpoints)
     if among_messages:
         params["b_messages"] = list(among_messages)
+    if floor is not None:
+        params["b_floor"] = floor
     rows = (await conn.execute(stmt, params)).all()
     return [
         Claimed(
@@ -154,8 +170,16 @@ async def renew_leases(conn: AsyncConnection, *, tokens: Sequence[str], until: d
     return int(result.rowcount or 0)
 
 
-async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]], *, now: datetime) -> None:
-    """Give deliveries back to the queue, due at once (id, token pairs).
+# Where a given-back delivery goes: as good as back to its place in the due queue. The
+# claim moved `next_attempt_at` to the end of its lease; it was due at creation (a first
+# attempt, where this puts it back exactly) or after its last attempt (a retry: its
+# place among the retries).
+_BACK_IN_PLACE = func.coalesce(t.c.last_attempt_at, t.c.created_at)
+
+
+async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]]) -> None:
+    """Give deliveries back to the queue, due at once and in their place (id, token
+    pairs), not behind everything that became due while they were held.
 
     Fenced like results: only rows still carrying the releasing claim's token change, so
     a release can never undo another worker's newer claim."""
@@ -164,7 +188,7 @@ async def release(conn: AsyncConnection, held: Sequence[tuple[str, str]], *, now
     stmt = (
         update(t)
         .where(t.c.id == bindparam("b_id"), t.c.lease_token == bindparam("b_token"))
-        .values(lease_token=None, next_attempt_at=now)
+        .values(lease_token=None, next_attempt_at=_BACK_IN_PLACE)
     )
     await conn.execute(stmt, [{"b_id": i, "b_token": tok} for i, tok in held])
 
