@@ -104,3 +104,27 @@ async def test_the_log_starts_over_while_writes_go_on(tmp_path):
         assert count == commits
     finally:
         await db.dispose()
+
+
+async def test_an_idle_process_holds_no_writer_off(tmp_path):
+    """Once everything written is copied, a checkpoint does not take the write lock: a
+    writer holding it (a long transaction) does not wait for checkpoints, nor they for
+    it. After a write the finish holds writers again."""
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    assert db.checkpointer is not None
+    db.checkpointer._interval = 3600  # each checkpoint below is the test's own
+    try:
+        await _fill(db)
+        await db.checkpointer.checkpoint()  # copies all, and finishes
+        assert _file_size(tmp_path) >= FULL
+        async with db.write():
+            await asyncio.wait_for(db.checkpointer.checkpoint(), timeout=5)
+        async with db.write() as conn:
+            await conn.execute(text("INSERT INTO t (blob) VALUES (randomblob(4000))"))
+        async with db.write():
+            finishing = asyncio.create_task(db.checkpointer.checkpoint())
+            await asyncio.sleep(0.2)
+            assert not finishing.done()  # its finish waits for the writer
+        await asyncio.wait_for(finishing, timeout=5)
+    finally:
+        await db.dispose()

@@ -42,6 +42,7 @@ class Checkpointer:
         self._interval = interval
         self._conn: sqlite3.Connection | None = None
         self._task: asyncio.Task[None] | None = None
+        self._last: tuple[int, int] | None = None  # what the last checkpoint reported
         self.runs = 0  # checkpoints done (for tests)
 
     def start(self) -> None:
@@ -75,17 +76,21 @@ class Checkpointer:
         """Copy the log into the database, then finish with writers held off (see above).
         The finish runs in a thread too: a checkpoint that copies anything syncs the log
         and the database file, and an fsync (under a millisecond here, several on slow
-        disks) must not stop the event loop; only the writers wait for it. An empty log
-        (an idle process) needs no finish, and its writers are not held."""
-        frames = await asyncio.to_thread(self._checkpoint)
-        if self._write_lock is not None and frames > 0:
+        disks) must not stop the event loop; only the writers wait for it. A log that has
+        not changed since a checkpoint that copied all of it (an idle process) needs no
+        finish, and its writers are not held."""
+        seen = await asyncio.to_thread(self._checkpoint)
+        idle = seen == self._last and seen[0] == seen[1]
+        if self._write_lock is not None and not idle:
             async with self._write_lock:
-                await asyncio.to_thread(self._checkpoint)
+                seen = await asyncio.to_thread(self._checkpoint)
+        self._last = seen
         self.runs += 1
 
-    def _checkpoint(self) -> int:
-        """One PASSIVE checkpoint; how many frames the log held when it began."""
+    def _checkpoint(self) -> tuple[int, int]:
+        """One PASSIVE checkpoint: the frames in the log, and how many of them are copied.
+        (SQLite keeps reporting a log it copied until the next writer starts it over.)"""
         if self._conn is None:
             self._conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        return int(row[1]) if row is not None else 0
+        return (int(row[1]), int(row[2])) if row is not None else (0, 0)
