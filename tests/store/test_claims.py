@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -11,6 +10,7 @@ from hookline.domain.clock import utcnow
 from hookline.domain.models import DeliveryStatus
 from hookline.store import deliveries, schema
 from hookline.store import queue as store
+from hookline.store.clock import read_now
 
 
 async def _backlog(hl, n: int) -> None:
@@ -22,37 +22,47 @@ async def _backlog(hl, n: int) -> None:
         await hl.publish(tenant["id"], "job.done", {"i": i})
 
 
-async def _claim(db, token: str, limit: int, *, now=None, lease=30.0, **kw):
-    now = now or utcnow()
+async def _claim(db, token: str, limit: int, *, lease=30.0, **kw):
     async with db.write() as conn:
-        return await store.claim_due(
-            conn,
-            now=now,
-            lease_until=now + timedelta(seconds=lease),
-            token=token,
-            limit=limit,
-            **kw,
-        )
+        return await store.claim_due(conn, lease_seconds=lease, token=token, limit=limit, **kw)
 
 
 async def test_a_claimed_delivery_is_not_due_again_until_its_lease_runs_out(start):
     hl = await start(with_worker=False)
     await _backlog(hl, 3)
     db = hl.runtime.db
-    first = await _claim(db, "a" * 32, 10, lease=5)
+    first = await _claim(db, "a" * 32, 10, lease=0.6)
     assert len(first) == 3
     assert await _claim(db, "b" * 32, 10) == []
-    later = utcnow() + timedelta(seconds=6)
-    again = await _claim(db, "c" * 32, 10, now=later)
+    await asyncio.sleep(0.8)  # the lease runs out by the database's clock
+    again = await _claim(db, "c" * 32, 10)
     assert sorted(c.id for c in again) == sorted(c.id for c in first)
+
+
+async def test_a_lease_ends_by_the_database_clock(start):
+    """The claim sets and compares lease ends with the database's now, not with a time
+    the process passes in: the end of a lease is the database's now + its length."""
+    hl = await start(with_worker=False)
+    await _backlog(hl, 1)
+    db = hl.runtime.db
+    async with db.read() as conn:
+        before = await read_now(conn)
+    (claimed,) = await _claim(db, "a" * 32, 1, lease=45)
+    async with db.read() as conn:
+        row = await deliveries.get_delivery_by_id(conn, claimed.id)
+        after = await read_now(conn)
+    assert before <= claimed.claimed_at <= after
+    lease = (row.next_attempt_at - claimed.claimed_at).total_seconds()
+    assert abs(lease - 45) < 0.01
 
 
 async def test_fencing_a_stale_worker_cannot_overwrite_a_newer_claim(start):
     hl = await start(with_worker=False)
     await _backlog(hl, 1)
     db = hl.runtime.db
-    (stale,) = await _claim(db, "a" * 32, 1, lease=1)
-    (fresh,) = await _claim(db, "b" * 32, 1, now=utcnow() + timedelta(seconds=2))
+    (stale,) = await _claim(db, "a" * 32, 1, lease=0.3)
+    await asyncio.sleep(0.5)
+    (fresh,) = await _claim(db, "b" * 32, 1)
     assert stale.id == fresh.id
 
     def outcome(claim, status):
@@ -60,34 +70,58 @@ async def test_fencing_a_stale_worker_cannot_overwrite_a_newer_claim(start):
             delivery_id=claim.id,
             lease_token=claim.lease_token,
             status=status,
-            next_attempt_at=None,
+            retry_in=None,
             attempted_at=utcnow(),
             response_code=500 if status is DeliveryStatus.EXPIRED else 200,
             failure_reason=None,
         )
 
     async with db.write() as conn:
-        await store.record_outcomes(conn, [outcome(stale, DeliveryStatus.EXPIRED)], now=utcnow())
+        await store.record_outcomes(conn, [outcome(stale, DeliveryStatus.EXPIRED)])
         row = await deliveries.get_delivery_by_id(conn, stale.id)
     assert row.status is DeliveryStatus.PENDING  # the stale result was refused
     async with db.write() as conn:
-        await store.record_outcomes(conn, [outcome(fresh, DeliveryStatus.DELIVERED)], now=utcnow())
+        await store.record_outcomes(conn, [outcome(fresh, DeliveryStatus.DELIVERED)])
         row = await deliveries.get_delivery_by_id(conn, fresh.id)
     assert row.status is DeliveryStatus.DELIVERED
     assert row.attempt_count == 1
+
+
+async def test_a_retry_is_due_its_delay_after_the_database_now(start):
+    hl = await start(with_worker=False)
+    await _backlog(hl, 1)
+    db = hl.runtime.db
+    (claimed,) = await _claim(db, "a" * 32, 1)
+    async with db.write() as conn:
+        now = await read_now(conn)
+        await store.record_outcomes(
+            conn,
+            [
+                store.Outcome(
+                    delivery_id=claimed.id,
+                    lease_token=claimed.lease_token,
+                    status=DeliveryStatus.PENDING,
+                    retry_in=300.0,
+                    attempted_at=utcnow(),
+                    response_code=500,
+                    failure_reason="HTTP 500",
+                )
+            ],
+        )
+        row = await deliveries.get_delivery_by_id(conn, claimed.id)
+    assert abs((row.next_attempt_at - now).total_seconds() - 300) < 1
 
 
 async def test_renewal_keeps_a_lease_and_release_gives_it_back(start):
     hl = await start(with_worker=False)
     await _backlog(hl, 2)
     db = hl.runtime.db
-    claimed = await _claim(db, "a" * 32, 2, lease=1)
+    claimed = await _claim(db, "a" * 32, 2, lease=0.5)
     async with db.write() as conn:
-        renewed = await store.renew_leases(
-            conn, tokens=["a" * 32], until=utcnow() + timedelta(seconds=60)
-        )
+        renewed = await store.renew_leases(conn, tokens=["a" * 32], lease_seconds=60)
     assert renewed == 2
-    assert await _claim(db, "b" * 32, 2, now=utcnow() + timedelta(seconds=5)) == []
+    await asyncio.sleep(0.7)  # the first lease would have run out
+    assert await _claim(db, "b" * 32, 2) == []
     async with db.write() as conn:
         await store.release(conn, [(claimed[0].id, claimed[0].lease_token)])
     (back,) = await _claim(db, "c" * 32, 2)

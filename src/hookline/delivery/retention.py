@@ -6,9 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
 
-from hookline.domain.clock import utcnow
 from hookline.store import retention as store
 from hookline.store.database import Database
 
@@ -25,7 +23,7 @@ class RetentionReport:
 
 
 async def run_once(db: Database, *, days: float, batch: int = BATCH) -> RetentionReport:
-    cutoff = utcnow() - timedelta(days=days)
+    """One run: history older than `days` by the database's clock, in batches."""
     removed = {"deliveries": 0, "messages": 0}
     for kind, step in (
         ("deliveries", store.delete_final_deliveries),
@@ -36,7 +34,7 @@ async def run_once(db: Database, *, days: float, batch: int = BATCH) -> Retentio
                 if not await store.try_lock(conn):
                     log.info("retention: another worker is running it")
                     return RetentionReport(removed["deliveries"], removed["messages"])
-                n = await step(conn, before=cutoff, limit=batch)
+                n = await step(conn, days=days, limit=batch)
             removed[kind] += n
             if n < batch:
                 break

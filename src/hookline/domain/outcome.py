@@ -17,7 +17,7 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 @dataclass(frozen=True, slots=True)
 class Decision:
     status: DeliveryStatus
-    next_attempt_at: datetime | None
+    retry_in: float | None  # seconds until the next attempt (pending only)
     reason: str | None
     disable_endpoint: str | None  # a reason to disable the endpoint, if any
 
@@ -41,7 +41,7 @@ def decide(
     wait = None
     if response_code in RETRY_AFTER_STATUSES:
         wait = parse_retry_after(retry_after, now=now)
-    when = policy.next_attempt_at(attempt_number, now=now, retry_after=wait)
-    if when is None:
+    delay = policy.next_delay(attempt_number, retry_after=wait)
+    if delay is None:
         return Decision(DeliveryStatus.EXPIRED, None, EXHAUSTED, None)
-    return Decision(DeliveryStatus.PENDING, when, None, None)
+    return Decision(DeliveryStatus.PENDING, delay, None, None)

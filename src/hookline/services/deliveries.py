@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hookline.domain.clock import utcnow
 from hookline.domain.errors import NotFound
 from hookline.domain.models import Attempt, Delivery, DeliveryStatus, Page, Principal
 from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
@@ -95,10 +94,9 @@ async def attempts(
 async def retry(ctx: Context, principal: Principal, *, tenant: str, delivery: str) -> Delivery:
     """Send again now: same delivery, same webhook-id, one more attempt."""
     require(principal, Permission.OPERATE)
-    now = utcnow()
     async with ctx.db.write() as conn:
         found = await _get(conn, principal, tenant, delivery)
-        await store.schedule_now(conn, found.id, now=now)
+        await store.schedule_now(conn, found.id)
         await ctx.wakeup.announce(conn)
         updated = await store.get_delivery(conn, tenant_id=found.tenant_id, delivery_id=found.id)
     ctx.wakeup.poke()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from hookline.domain.clock import utcnow
 from hookline.services.context import Context
 from hookline.store import queue
 from hookline.store.queue import QueueStats
@@ -10,4 +9,4 @@ from hookline.store.queue import QueueStats
 
 async def queue_stats(ctx: Context) -> QueueStats:
     async with ctx.db.read() as conn:
-        return await queue.queue_stats(conn, now=utcnow())
+        return await queue.queue_stats(conn)

@@ -11,6 +11,7 @@ from hookline.domain.models import Principal
 from hookline.services.access import Permission, require, resolve_endpoint
 from hookline.services.context import Context
 from hookline.store import deliveries as delivery_store
+from hookline.store.clock import read_now
 
 BATCH = 500
 
@@ -41,7 +42,8 @@ async def recover(
         )
     if not target.enabled:
         raise Conflict("The endpoint is disabled; enable it before recovering its deliveries.")
-    started = utcnow()
+    async with ctx.db.read() as conn:
+        started = await read_now(conn)  # the database's: it compares with what workers wrote
     done = 0
     while done < total + BATCH:  # bounded by the work counted above, plus late arrivals
         async with ctx.db.write() as conn:
@@ -51,7 +53,6 @@ async def recover(
                 since=since,
                 until=until,
                 untouched_since=started,
-                now=utcnow(),
                 limit=BATCH,
             )
             if n:

@@ -9,12 +9,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, literal_column, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    and_,
+    bindparam,
+    case,
+    func,
+    insert,
+    literal_column,
+    null,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import Delivery, DeliveryStatus, Page
 from hookline.store.bulk import execute_many
+from hookline.store.clock import db_now
 from hookline.store.paging import fetch_page
 from hookline.store.schema import deliveries as t
 
@@ -57,9 +70,41 @@ class NewDelivery:
 
 
 _INSERT = insert(t)
+# On PostgreSQL a new delivery is due at the database's now (`store.clock`), whatever
+# the publishing process's clock says, so that a publisher whose clock runs ahead
+# does not hold its deliveries back. On SQLite every process shares the file's machine
+# and so its clock: due at creation, as written.
+_INSERT_DUE_NOW = insert(t).values(
+    next_attempt_at=case((bindparam("b_pending", type_=Boolean), db_now()), else_=null())
+)
 
 
 async def insert_deliveries(conn: AsyncConnection, rows: Sequence[NewDelivery]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        await conn.execute(
+            _INSERT_DUE_NOW,
+            [
+                {
+                    "id": d.id,
+                    "message_id": d.message_id,
+                    "endpoint_id": d.endpoint_id,
+                    "tenant_id": d.tenant_id,
+                    "event_type": d.event_type,
+                    "ordering_key": d.ordering_key,
+                    "fifo_key": d.fifo_key,
+                    "status": d.status.value,
+                    "attempt_count": 0,
+                    "b_pending": d.status is DeliveryStatus.PENDING,
+                    "failure_reason": d.failure_reason,
+                    "created_at": d.created_at,
+                    "updated_at": d.created_at,
+                }
+                for d in rows
+            ],
+        )
+        return
     await execute_many(
         conn,
         _INSERT,
@@ -141,8 +186,9 @@ async def list_deliveries(
     )
 
 
-async def schedule_now(conn: AsyncConnection, delivery_id: str, *, now: datetime) -> None:
-    """Send again now: back to pending, due at once, keeping its attempts and webhook-id.
+async def schedule_now(conn: AsyncConnection, delivery_id: str) -> None:
+    """Send again now (the database's now): back to pending, due at once, keeping its
+    attempts and webhook-id.
 
     A delivery a worker holds right now (pending with a lease token) is left alone:
     its attempt is already under way, and making it due would send it twice.
@@ -150,7 +196,7 @@ async def schedule_now(conn: AsyncConnection, delivery_id: str, *, now: datetime
     await conn.execute(
         update(t)
         .where(t.c.id == delivery_id, or_(t.c.status != PENDING, t.c.lease_token.is_(None)))
-        .values(status=PENDING, next_attempt_at=now, failure_reason=None, updated_at=now)
+        .values(status=PENDING, next_attempt_at=db_now(), failure_reason=None, updated_at=db_now())
     )
 
 
@@ -186,13 +232,13 @@ async def recover_batch(
     since: datetime,
     until: datetime,
     untouched_since: datetime,
-    now: datetime,
     limit: int,
 ) -> int:
     """Make up to `limit` failed/expired deliveries of one endpoint (created in the
     window) pending and due now; returns how many. Called until it returns 0, each call
     its own short transaction, so a large recovery never holds long locks. Rows changed
-    after `untouched_since` (recovered by this run and already failed again) are left."""
+    after `untouched_since` (the database's time when this run began: recovered by this
+    run and already failed again) are left."""
     picked = (
         select(t.c.id)
         .where(
@@ -211,10 +257,10 @@ async def recover_batch(
         .where(t.c.id.in_(picked), t.c.status.in_(RECOVERABLE))
         .values(
             status=PENDING,
-            next_attempt_at=now,
+            next_attempt_at=db_now(),
             lease_token=None,
             failure_reason=None,
-            updated_at=now,
+            updated_at=db_now(),
         )
     )
     return int(result.rowcount or 0)

@@ -3,11 +3,12 @@ by cascade) and messages left with no delivery. Never a pending delivery."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, exists, select, text
+from sqlalchemy import ColumnElement, delete, exists, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline.store.clock import db_now_plus
 from hookline.store.schema import deliveries, messages
 
 _LOCK_ID = 0x486F6F6C  # one retention run at a time across workers (PostgreSQL)
@@ -22,10 +23,17 @@ async def try_lock(conn: AsyncConnection) -> bool:
     return bool(got.scalar_one())
 
 
-async def delete_final_deliveries(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
+def _cutoff(days: float) -> ColumnElement[Any]:
+    """`days` before now, by the database's clock (`store.clock`)."""
+    return db_now_plus(-days * 86400.0)
+
+
+async def delete_final_deliveries(conn: AsyncConnection, *, days: float, limit: int) -> int:
+    """Up to `limit` final deliveries created more than `days` ago (their attempts go
+    with them by cascade)."""
     picked = (
         select(deliveries.c.id)
-        .where(deliveries.c.status != "pending", deliveries.c.created_at < before)
+        .where(deliveries.c.status != "pending", deliveries.c.created_at < _cutoff(days))
         .limit(limit)
         .scalar_subquery()
     )
@@ -39,11 +47,12 @@ async def delete_final_deliveries(conn: AsyncConnection, *, before: datetime, li
     return int(result.rowcount or 0)
 
 
-async def delete_orphan_messages(conn: AsyncConnection, *, before: datetime, limit: int) -> int:
+async def delete_orphan_messages(conn: AsyncConnection, *, days: float, limit: int) -> int:
+    """Up to `limit` messages created more than `days` ago that no delivery refers to."""
     has_delivery = exists().where(deliveries.c.message_id == messages.c.id)
     picked = (
         select(messages.c.id)
-        .where(messages.c.created_at < before, ~has_delivery)
+        .where(messages.c.created_at < _cutoff(days), ~has_delivery)
         .limit(limit)
         .scalar_subquery()
     )

@@ -7,7 +7,6 @@ from starlette.responses import Response
 
 from hookline import telemetry
 from hookline.api.deps import ContextDep
-from hookline.domain.clock import utcnow
 from hookline.services import insights
 
 router = APIRouter(tags=["health"])
@@ -18,6 +17,5 @@ async def metrics(ctx: ContextDep) -> Response:
     stats = await insights.queue_stats(ctx)
     telemetry.QUEUE_PENDING.set(stats.pending)
     telemetry.QUEUE_DUE.set(stats.due)
-    age = (utcnow() - stats.oldest_due_at).total_seconds() if stats.oldest_due_at else 0.0
-    telemetry.QUEUE_OLDEST_DUE_AGE.set(max(age, 0.0))
+    telemetry.QUEUE_OLDEST_DUE_AGE.set(stats.oldest_due_age)
     return Response(telemetry.render(), media_type=telemetry.CONTENT_TYPE)
