@@ -41,3 +41,21 @@ class Aimd:
         reached by successes, as after an overload."""
         self.cap = cap
         self.limit = min(self.limit, float(cap))
+
+
+def fold(limit: float | None, cap: int, overloads: list[bool]) -> float | None:
+    """The shared limit after a batch of answers in order (True: an overload, False: a
+    success), from `limit` (None: at the cap). None again once it is back at the cap."""
+    aimd = Aimd(cap, limit if limit is not None else float(cap))
+    for overloaded in overloads:
+        if overloaded:
+            aimd.overload()
+        else:
+            aimd.success()
+    return None if aimd.limit >= cap else aimd.limit
+
+
+def grown(limit: float, successes: int) -> float:
+    """About what `successes` successes in a row add to `limit` (each adds 1/limit);
+    what SQL computes for a batch of nothing but successes."""
+    return limit + successes / limit

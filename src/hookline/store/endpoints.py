@@ -346,3 +346,43 @@ async def soft_delete(conn: AsyncConnection, endpoint_id: str, *, now: datetime)
             updated_at=now,
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEndpoint:
+    """What the worker needs of an endpoint to send to it, read in one query."""
+
+    endpoint: Endpoint
+    secrets: EndpointSecrets
+    concurrency_limit: float | None  # back-pressure's shared limit (None: at the cap)
+
+
+class Unreadable(Exception):
+    """An endpoint row whose sealed values cannot be opened (a wrong master key, a
+    damaged value): its deliveries fail with this, the others go on."""
+
+
+_FOR_DELIVERY: Any = select(
+    *_PUBLIC_COLUMNS,
+    t.c.secret_sealed,
+    t.c.secret_sealed.is_not(None).label("has_secret"),
+    t.c.previous_secret_sealed,
+).where(t.c.id.in_(bindparam("b_ids", expanding=True)), t.c.deleted_at.is_(None))
+
+
+async def for_delivery(
+    conn: AsyncConnection, ids: Sequence[str], *, cipher: Cipher
+) -> dict[str, DeliveryEndpoint | Unreadable]:
+    """Live endpoints by id with their secrets opened; a deleted one is absent, one
+    that cannot be opened is an `Unreadable` (so one bad row fails only its own)."""
+    if not ids:
+        return {}
+    found: dict[str, DeliveryEndpoint | Unreadable] = {}
+    for r in (await conn.execute(_FOR_DELIVERY, {"b_ids": list(ids)})).all():
+        try:
+            found[r.id] = DeliveryEndpoint(
+                _to_model(r, cipher), _open_secrets(r.id, r, cipher), r.concurrency_limit
+            )
+        except Exception as exc:
+            found[r.id] = Unreadable(f"the endpoint's stored secrets cannot be opened ({exc})")
+    return found

@@ -84,6 +84,9 @@ endpoints = Table(
     # Start of the current run of failures (cleared by a success): HOOKLINE_DISABLE_AFTER
     # counts from here.
     Column("failing_since", UTCDateTime, nullable=True),
+    # Back-pressure's limit on attempts in flight, shared by every worker (AIMD; see
+    # domain.flow); NULL while it is at the cap (max_in_flight or the deployment's).
+    Column("concurrency_limit", Float, nullable=True),
     Column("deleted_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -172,6 +175,26 @@ rate_slots = Table(
         primary_key=True,
     ),
     Column("next_slot", Float, nullable=False),
+)
+
+# The cap on an endpoint's attempts in flight, held by every worker together: a worker
+# sends to an endpoint only within the slots it holds here. Slots are taken in a claim,
+# under the endpoint's lock, so that the live rows of an endpoint never add up to more
+# than its limit; a row lives as long as a lease (`expires_at`, renewed with the
+# worker's leases), so a dead worker's slots come back when its leases would.
+endpoint_slots = Table(
+    "endpoint_slots",
+    metadata,
+    Column(
+        "endpoint_id",
+        ID,
+        ForeignKey("endpoints.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("holder", String(32), primary_key=True),  # one worker process
+    Column("held", Integer, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Index(None, "holder"),
 )
 
 attempts = Table(
