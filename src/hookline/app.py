@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from hookline.delivery.http_client import HttpSender
 from hookline.delivery.recorder import HealthPolicy
 from hookline.delivery.resolver import SystemResolver
-from hookline.delivery.worker import Worker, WorkerConfig
+from hookline.delivery.worker import Worker, WorkerConfig, WorkerFailed
 from hookline.domain import api_keys as api_key_format
 from hookline.domain.encryption import Cipher, new_master_key, parse_master_key
 from hookline.domain.network_policy import HostResolver
@@ -41,6 +41,9 @@ MASTER_KEY_FILE = "master.key"
 
 class ConfigurationError(Exception):
     pass
+
+
+__all__ = ["ConfigurationError", "Runtime", "WorkerFailed"]
 
 
 def load_master_keys(settings: Settings) -> list[bytes]:
@@ -114,6 +117,10 @@ class Runtime:
     worker_stop: asyncio.Event = field(default_factory=asyncio.Event)
     # A stand-in for DNS (tests): answers for endpoint hosts at registration and delivery.
     resolver: HostResolver | None = None
+    # In a web process with its worker (`serve`): how to stop the HTTP server when the
+    # worker dies (set by whoever runs the server), and why it died.
+    stop_server: Callable[[], None] | None = None
+    worker_failure: BaseException | None = None
 
     @classmethod
     def build(cls, settings: Settings, *, resolver: HostResolver | None = None) -> Runtime:
@@ -188,25 +195,38 @@ class Runtime:
         from hookline.api.app import create_app
         from hookline.dashboard import routes as dashboard
 
+        worker = self.worker(beside_api=True) if with_worker else None
+
         @contextlib.asynccontextmanager
         async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-            task = (
-                asyncio.create_task(self.run_worker(beside_api=True), name="hookline-worker")
-                if with_worker
-                else None
-            )
+            task = None
+            if worker is not None:
+                task = asyncio.create_task(worker.run(self.worker_stop), name="hookline-worker")
+                task.add_done_callback(self._worker_ended)
             try:
                 yield
             finally:
                 self.worker_stop.set()
                 if task is not None:
-                    await task
+                    await asyncio.wait([task])
                 await self.db.dispose()
 
         app = create_app(self.ctx, lifespan=lifespan)
+        # Readiness: in `serve`, the worker in this process must be running (/readyz).
+        app.state.worker_running = (lambda: worker.running) if worker is not None else None
         app.state.public_url = self.settings.public_url  # portal links and Secure cookies
         app.include_router(dashboard.router)
         return app
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        """`serve` does not go on accepting work nobody delivers: when its worker dies,
+        the server stops too (and the command exits non-zero)."""
+        if task.cancelled() or self.worker_stop.is_set():
+            return
+        self.worker_failure = task.exception() or RuntimeError("the worker stopped")
+        log.critical("stopping: the worker died (%s)", self.worker_failure)
+        if self.stop_server is not None:
+            self.stop_server()
 
     def served_app(self, *, with_worker: bool) -> ASGIApp:
         """What `serve` and `api` hand the HTTP server: `web_app` behind the publish

@@ -16,7 +16,7 @@ from rich.panel import Panel
 from rich.table import Column, Table
 
 from hookline import __version__, cli_tools, collector, logs, telemetry
-from hookline.app import ConfigurationError, Runtime
+from hookline.app import ConfigurationError, Runtime, WorkerFailed
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
@@ -154,7 +154,12 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             timeout_graceful_shutdown=10,
             server_header=False,
         )
-        await _GracefulServer(config).serve()
+        server = _GracefulServer(config)
+        runtime.stop_server = lambda: setattr(server, "should_exit", True)
+        await server.serve()
+        if runtime.worker_failure is not None:
+            console.print(f"[red]Stopped: the worker died:[/red] {runtime.worker_failure}")
+            raise typer.Exit(1)
 
     _run(main)
 
@@ -204,6 +209,9 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
             console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runtime.run_worker()
+        except WorkerFailed as exc:
+            console.print(f"[red]Stopped: {exc}[/red]")
+            raise typer.Exit(1) from exc
         finally:
             await runtime.close()
 

@@ -151,6 +151,7 @@ async def start_hookline(
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
+    runtime.stop_server = lambda: setattr(server, "should_exit", True)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     deadline = time.monotonic() + 15
     while not server.started:

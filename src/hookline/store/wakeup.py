@@ -33,7 +33,6 @@ class Wakeup:
     def __init__(self, *, postgres_dsn: str | None = None) -> None:
         self._event = asyncio.Event()
         self._dsn = postgres_dsn
-        self._listener: asyncio.Task[None] | None = None
         self._claim_along: ClaimAlong | None = None
 
     def attach(self, claim_along: ClaimAlong) -> None:
@@ -72,18 +71,14 @@ class Wakeup:
         self._event.clear()
         return poked
 
-    async def start_listening(self) -> None:
-        if self._dsn and self._listener is None:
-            self._listener = asyncio.create_task(self._listen_forever(), name="hookline-listen")
+    @property
+    def listens(self) -> bool:
+        """Whether wake-ups come from other processes (PostgreSQL): `listen_forever`."""
+        return self._dsn is not None
 
-    async def stop_listening(self) -> None:
-        if self._listener is not None:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
-            self._listener = None
-
-    async def _listen_forever(self) -> None:
+    async def listen_forever(self) -> None:
+        """LISTEN for other processes' wake-ups until cancelled, reconnecting with
+        backoff while the database is away (the caller runs and watches the task)."""
         import asyncpg  # only needed on PostgreSQL
 
         delay = 0.5

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
 from hookline import __version__
@@ -16,8 +16,22 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok", "version": __version__}
 
 
-@router.get("/readyz", summary="Readiness: the database is reachable")
-async def readyz(ctx: ContextDep) -> Response:
+@router.get(
+    "/readyz",
+    summary="Readiness: the database is reachable and, in `serve`, the worker is running",
+)
+async def readyz(ctx: ContextDep, request: Request) -> Response:
+    worker_running = getattr(request.app.state, "worker_running", None)
+    body: dict[str, str] = {}
+    ready = True
     if await ctx.db.ping():
-        return JSONResponse({"status": "ready", "database": "ok"})
-    return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+        body["database"] = "ok"
+    else:
+        body["database"] = "unreachable"
+        ready = False
+    if worker_running is not None:
+        running = bool(worker_running())
+        body["worker"] = "running" if running else "stopped"
+        ready = ready and running
+    status = 200 if ready else 503
+    return JSONResponse({"status": "ready" if ready else "unavailable", **body}, status_code=status)
