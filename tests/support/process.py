@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,24 @@ def hookline_env(database_url: str, **extra: str) -> dict[str, str]:
 class Proc:
     """A running `hookline <args>`; output goes to a file for post-mortems."""
 
-    def __init__(self, args: list[str], env: dict[str, str], log: Path, cwd: Path) -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        cwd: Path,
+        *,
+        prefix: Sequence[str] = (),
+    ) -> None:
+        """`prefix`: a command to run hookline under (e.g. `faketime +90s`)."""
         self.log = log
         self._fh = log.open("ab")
         self.popen = subprocess.Popen(
-            [HOOKLINE, *args], env=env, stdout=self._fh, stderr=subprocess.STDOUT, cwd=cwd
+            [*prefix, HOOKLINE, *args],
+            env=env,
+            stdout=self._fh,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
         )
 
     def output(self) -> str:
