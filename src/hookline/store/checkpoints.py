@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import sqlite3
+import threading
 
 log = logging.getLogger("hookline.store")
 
@@ -41,6 +42,10 @@ class Checkpointer:
         self._write_lock = write_lock
         self._interval = interval
         self._conn: sqlite3.Connection | None = None
+        # One thread at a time uses the connection: a checkpoint whose awaiting task was
+        # cancelled (at stop) goes on in its thread, and the connection must not be
+        # used beside it, nor closed under it.
+        self._conn_lock = threading.Lock()
         self._task: asyncio.Task[None] | None = None
         self._last: tuple[int, int] | None = None  # what the last checkpoint reported
         self.runs = 0  # checkpoints done (for tests)
@@ -60,9 +65,13 @@ class Checkpointer:
             await task
         with contextlib.suppress(sqlite3.Error):
             await asyncio.to_thread(self._checkpoint)
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        await asyncio.to_thread(self._close)
+
+    def _close(self) -> None:
+        with self._conn_lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
     async def _run(self) -> None:
         while True:
@@ -90,7 +99,10 @@ class Checkpointer:
     def _checkpoint(self) -> tuple[int, int]:
         """One PASSIVE checkpoint: the frames in the log, and how many of them are copied.
         (SQLite keeps reporting a log it copied until the next writer starts it over.)"""
-        if self._conn is None:
-            self._conn = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
-        row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        with self._conn_lock:
+            if self._conn is None:
+                self._conn = sqlite3.connect(
+                    self._path, check_same_thread=False, isolation_level=None
+                )
+            row = self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         return (int(row[1]), int(row[2])) if row is not None else (0, 0)
