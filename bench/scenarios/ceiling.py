@@ -50,13 +50,22 @@ def headers_for(msg_id: str, body: bytes, key: bytes) -> dict[str, str]:
 
 async def run(ctx: Context) -> list[Row]:
     cfg = ctx.config
+    out = await bare_rate(ctx, cfg.ceiling_concurrency)
+    rate = out["rate_per_s"]
+    ctx.ceiling = rate
+    ctx.details[NAME] = out
+    note = f"{cfg.ceiling_concurrency} concurrent, {out['body_bytes']} B signed bodies, keep-alive"
+    return [Row(NAME, "bare aiohttp → receiver", rate, "req/s", 1.0, note=note)]
+
+
+async def bare_rate(ctx: Context, concurrency: int) -> dict[str, Any]:
+    """Requests/s of the bare client with `concurrency` requests in flight."""
+    cfg = ctx.config
     rx = ctx.receiver
     await rx.reset()
     body, key = signed_body()
     url = rx.url("/ceiling")
-    connector = aiohttp.TCPConnector(
-        limit=cfg.ceiling_concurrency, limit_per_host=0, keepalive_timeout=30
-    )
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=0, keepalive_timeout=30)
     counted = 0
     failures = 0
     seq = 0
@@ -88,7 +97,7 @@ async def run(ctx: Context) -> list[Row]:
                 counted += 1
 
     ctx.log(
-        f"{cfg.ceiling_concurrency} concurrent posts of {len(body)} B for "
+        f"{concurrency} concurrent posts of {len(body)} B for "
         f"{cfg.ceiling_warmup:g}s warm-up + {cfg.ceiling_seconds:g}s"
     )
     cpu = measure.CpuMeter({"bench (client)": os.getpid(), "receiver": rx.pid}).start()
@@ -98,22 +107,19 @@ async def run(ctx: Context) -> list[Row]:
         cookie_jar=aiohttp.DummyCookieJar(),
         trust_env=False,
     ) as session:
-        await asyncio.gather(*(lane(session) for _ in range(cfg.ceiling_concurrency)))
+        await asyncio.gather(*(lane(session) for _ in range(concurrency)))
     cpu_percent = cpu.stop()
     rate = counted / cfg.ceiling_seconds
-    ctx.ceiling = rate
     stats = await rx.stats()
-    ctx.details[NAME] = {
+    ctx.log(f"{rate:,.0f} requests/s ({failures} failures)")
+    return {
         "rate_per_s": rate,
         "counted_in_window": counted,
         "requests_sent": seq,
         "failures": failures,
         "body_bytes": len(body),
-        "concurrency": cfg.ceiling_concurrency,
+        "concurrency": concurrency,
         "window_s": cfg.ceiling_seconds,
         "receiver": stats,
         "cpu_percent_of_one_core": cpu_percent,
     }
-    ctx.log(f"{rate:,.0f} requests/s ({failures} failures)")
-    note = f"{cfg.ceiling_concurrency} concurrent, {len(body)} B signed bodies, keep-alive"
-    return [Row(NAME, "bare aiohttp → receiver", rate, "req/s", 1.0, note=note)]

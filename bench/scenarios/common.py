@@ -138,15 +138,23 @@ def _ms(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds * 1000, 2)
 
 
-async def single_endpoint(ctx: Context, api: Api, uid: str = "bench") -> str:
-    """The event type, one tenant and its one endpoint on the receiver; the tenant id."""
+DEFAULT_ENDPOINT = 0  # `max_in_flight=`: leave the endpoint at Hookline's default
+
+
+async def single_endpoint(
+    ctx: Context, api: Api, uid: str = "bench", *, max_in_flight: int | None = None
+) -> str:
+    """The event type, one tenant and its one endpoint on the receiver; the tenant id.
+    The endpoint's `max_in_flight` is the run's (`endpoint_max_in_flight`) unless given;
+    DEFAULT_ENDPOINT leaves it unset."""
     await api.event_type()
     tenant = await api.tenant(uid)
+    cap = ctx.config.endpoint_max_in_flight if max_in_flight is None else max_in_flight
     await api.endpoint(
         tenant,
         ctx.receiver.url("/hook"),
         uid="receiver",
-        max_in_flight=ctx.config.endpoint_max_in_flight,
+        max_in_flight=cap or None,
     )
     return tenant
 
@@ -225,6 +233,7 @@ async def drain(
     workers: int = 1,
     drainer: str = "worker",
     migrate: bool = False,
+    max_in_flight: int | None = None,
 ) -> dict[str, Any]:
     """`hookline api` alone publishes a backlog of `count` (publish throughput), stops;
     then `workers` × `hookline <drainer>` alone deliver it. The drain rate is messages /
@@ -233,7 +242,12 @@ async def drain(
     env = ctx.env(database_url, data_dir)
     rx = ctx.receiver
     backlog = await publish_backlog(
-        ctx, database_url=database_url, data_dir=data_dir, count=count, migrate=migrate
+        ctx,
+        database_url=database_url,
+        data_dir=data_dir,
+        count=count,
+        migrate=migrate,
+        max_in_flight=max_in_flight,
     )
     drainers: list[Hookline] = []
     sampler: measure.RssSampler | None = None
@@ -311,6 +325,7 @@ async def publish_backlog(
     count: int,
     migrate: bool = False,
     hanging: Receiver | None = None,
+    max_in_flight: int | None = None,
 ) -> Backlog:
     """`hookline api` alone publishes `count` messages to the healthy endpoint, then
     stops. With `hanging`, another tenant's endpoint on that (never answering) receiver
@@ -324,7 +339,7 @@ async def publish_backlog(
         assert api_proc.base is not None
         await rx.reset()
         async with Api(api_proc.base, connections=ctx.config.publishers) as api:
-            tenant = await single_endpoint(ctx, api)
+            tenant = await single_endpoint(ctx, api, max_in_flight=max_in_flight)
             route, total = await _routing(ctx, api, tenant, count, hanging)
             ctx.log(f"publishing a backlog of {total:,} through `hookline api` alone")
             cpu = measure.CpuMeter({"api": api_proc.pid}).start()
