@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hookline.delivery.claim_plan import (
-    AHEAD_SECONDS,
-    FLOOR_SECONDS,
-    FLOOR_SLACK,
-    OTHERS_BACKOFF,
-    ClaimPlanner,
-)
+from hookline.delivery.claim_floors import FLOOR_SECONDS, FLOOR_SLACK
+from hookline.delivery.claim_plan import OTHERS_BACKOFF, ClaimPlanner
+from hookline.delivery.shares import AHEAD_SECONDS
 from hookline.store.queue import Claimed
 from hookline.store.slots import Grant
 
@@ -67,7 +63,6 @@ def claim(p: ClaimPlanner, rows, grants: dict[str, Grant], *, along: bool = Fals
         rows,
         {ep: g for ep, g in grants.items() if ep in wants},
         request,
-        claimed_at=rows[0].claimed_at if rows else None,
         floors_ended=p.floors_ended(),
         wanted=wants,
     )
@@ -176,7 +171,6 @@ def test_nothing_changes_before_the_claim_commits():
         rows,
         {"ep_a": Grant("ep_a", 5, 0, 5)},
         request,
-        claimed_at=rows[0].claimed_at,
         floors_ended=p.floors_ended(),
     )
     p.rolled_back()
@@ -239,7 +233,6 @@ def test_a_claim_that_ran_while_floors_ended_leaves_none():
         rows,
         {"ep_b": Grant("ep_b", 10, 0, 10)},
         request,
-        claimed_at=rows[0].claimed_at,
         floors_ended=began,
         wanted=wants,
     )

@@ -3,23 +3,15 @@
 A plain object, no database and no socket; its clock is a function (monotonic seconds)
 so that tests move time by hand.
 
-Shares. A worker sends to an endpoint only within the slots it holds in the database
-(`store.slots`), taken in the claim that brought the endpoint's deliveries. It keeps one
-delivery per slot it may use, and besides those, for an endpoint whose attempts have
-ended, as many as it would send in AHEAD_SECONDS at its pace (at most a claim's worth):
-a freed slot then starts the endpoint's next delivery at once, without a trip to the
-database, and a claim brings enough to be worth its transaction. For a slow endpoint
-that is none (the trip is nothing beside its answer, and deliveries waiting here for it
-would only be held from the other workers). Whatever a claim brought beyond that goes
-back to its place in the queue in the claim's own transaction. An endpoint whose share is full
-(enough of it held here, or the other workers hold the rest of its limit) is skipped by
-the next claims.
+Shares (`shares`). A worker sends to an endpoint only within the slots it holds in the
+database (`store.slots`), taken in the claim that brought the endpoint's deliveries,
+and keeps no more of them than its share says; whatever a claim brought beyond that
+goes back to its place in the queue in the claim's own transaction. An endpoint whose
+share is full (enough of it held here, or the other workers hold the rest of its limit)
+is passed over by the next claims.
 
-Floors. While claims come back full (a backlog), each starts at a floor where the last
-one ended instead of walking again past what it may not take (the deliveries of
-skipped endpoints, FIFO successors whose head is pending): `queue.claim_due`'s floor.
-A floor holds while everything passed over below it still may not be taken (those
-endpoints are still skipped), for at most FLOOR_SECONDS.
+Floors (`claim_floors`). While claims come back full (a backlog), each starts where the
+last one ended instead of walking again past what it may not take.
 
 Covered. When a claim found everything that was due but for the deliveries of full
 endpoints, and those are still full, a wake-up has nothing to claim; trusted only while
@@ -32,75 +24,17 @@ taken in a transaction that rolled back are not held.
 from __future__ import annotations
 
 import heapq
-import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+from hookline.delivery.claim_floors import Floor, Floors
+from hookline.delivery.shares import Share
 from hookline.store.queue import Claimed
 from hookline.store.slots import Grant
 
-AHEAD_SECONDS = 0.05  # deliveries kept waiting: what the endpoint's pace sends in this
-FLOOR_SLACK = timedelta(seconds=1)  # a floor stays this far behind the claim's now
-FLOOR_SECONDS = 1.0  # a run of claims from floors lasts at most this long
 OTHERS_BACKOFF = 0.25  # seconds before asking again for slots the others held
-
-
-@dataclass(slots=True)
-class Share:
-    """This worker's view of one endpoint."""
-
-    batch_size: int = 100  # the most a claim brings (the planner's)
-    slots: int = 0  # held in the database
-    limit: float | None = None  # the endpoint's limit as last known (None: never taken)
-    cap: int | None = None  # its max_in_flight (or the default), as last loaded
-    waiting: int = 0  # held here, not started
-    running: int = 0  # sending now
-    # (clock) until then, take no more slots: the other workers hold the rest of the limit
-    blocked_until: float = 0.0
-    idle_since: float | None = None  # (clock) nothing held here since then
-    seconds: float | None = None  # its attempts' average duration (None: none ended yet)
-
-    @property
-    def usable(self) -> int:
-        """Attempts that may be in flight now: the slots held, within the limit."""
-        if self.limit is None:
-            return self.slots
-        return min(self.slots, max(1, math.floor(self.limit)))
-
-    @property
-    def held(self) -> int:
-        return self.waiting + self.running
-
-    def room(self) -> int:
-        """Deliveries a claim may still bring for it."""
-        return self.keep(self.usable) - self.held
-
-    def keep(self, usable: int) -> int:
-        """How many to hold with `usable` slots: one per slot, and what that many send
-        in AHEAD_SECONDS at the endpoint's pace, up to `batch_size` more."""
-        if self.seconds is None or usable <= 0:
-            return usable
-        ahead = usable * AHEAD_SECONDS / max(self.seconds, 1e-4)
-        return usable + min(self.batch_size, int(ahead))
-
-    def full(self, now: float) -> bool:
-        """Whether a claim should pass it over: it holds as much as it could use, with
-        the slots it could take (all the limit allows, unless the others hold them)."""
-        return self.limit is not None and self.could_take(now) <= 0
-
-    def could_take(self, now: float) -> int:
-        """Deliveries it could still keep, with the slots it could take (all the limit
-        allows, unless the others hold them)."""
-        assert self.limit is not None
-        slots = self.slots if self.blocked_until > now else self.ceiling()
-        return self.keep(min(slots, self.ceiling())) - self.held
-
-    def ceiling(self) -> int:
-        """The most slots this worker could hold: the limit (within the cap)."""
-        assert self.limit is not None
-        return max(1, math.floor(self.limit))
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,16 +53,9 @@ class Settled:
     grants: dict[str, Grant]
     full: bool  # there may be more due: it found all it asked for, or started at a floor
     skip: list[str]  # endpoints whose share is full now (passed over, or given back)
-    floor: _Floor | None
+    floor: Floor | None
     floors_ended: int  # `ClaimPlanner.floors_ended()` when the claim began
     wanted: dict[str, int]  # the slots it asked for
-
-
-@dataclass(frozen=True, slots=True)
-class _Floor:
-    at: datetime
-    skip: frozenset[str]  # the endpoints passed over below it
-    began: float  # (clock) when the claim that walked from the head ran
 
 
 @dataclass
@@ -142,8 +69,10 @@ class ClaimPlanner:
     covered: bool = False
     _covered_skip: list[str] = field(default_factory=list)
     _retries: list[float] = field(default_factory=list)  # (heap, clock) retries coming due
-    _floor: _Floor | None = None
-    _floors_ended: int = 0
+    floors: Floors = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.floors = Floors(self.clock)
 
     def share(self, endpoint_id: str) -> Share:
         found = self.shares.get(endpoint_id)
@@ -168,7 +97,7 @@ class ClaimPlanner:
                 skip.append(ep)
             elif s.limit is not None:
                 open_room += max(0, s.could_take(now))
-        floor = None if along else self._floor_for(skip)
+        floor = None if along else self.floors.start(skip)
         # As many as the shares not passed over have room for, and some for endpoints
         # not seen yet: what a claim brings beyond its shares' room goes back, and
         # taking and giving back costs as much as a claim of its own.
@@ -187,7 +116,7 @@ class ClaimPlanner:
 
     def floors_ended(self) -> int:
         """A count that moves whenever floors end (compare before and after a claim)."""
-        return self._floors_ended
+        return self.floors.ended
 
     # -- a claim's answer (inside its transaction) -------------------------------------
 
@@ -217,7 +146,6 @@ class ClaimPlanner:
         grants: dict[str, Grant],
         request: ClaimRequest,
         *,
-        claimed_at: datetime | None,
         floors_ended: int,
         wanted: dict[str, int] | None = None,
     ) -> Settled:
@@ -242,7 +170,7 @@ class ClaimPlanner:
         found_all = len(claimed) == request.limit
         full_now = list(dict.fromkeys(c.endpoint_id for c in give_back))
         skip = request.skip + [ep for ep in full_now if ep not in request.skip]
-        floor = self._next_floor(claimed, request, skip, found_all, claimed_at)
+        floor = self.floors.after(claimed, started_at=request.floor, skip=skip, found_all=found_all)
         full = found_all or request.floor is not None
         wanted = wanted or {}
         return Settled(keep, give_back, grants, full, skip, floor, floors_ended, wanted)
@@ -265,11 +193,7 @@ class ClaimPlanner:
         if settled.give_back and along:
             self.end_floors()  # given back in place, maybe below the claim loop's floor
         elif not along:
-            # A result written while it ran (PostgreSQL: until it committed) may have
-            # unblocked what it passed over: then it leaves no floor, and the next claim
-            # walks from the head.
-            ended = settled.floors_ended != self._floors_ended
-            self._floor = None if ended else settled.floor
+            self.floors.keep(settled.floor, ended_before=settled.floors_ended)
         self.covered = not settled.full and self.claims_along
         self._covered_skip = settled.skip
         while self._retries and self._retries[0] <= now:  # were there for it to take
@@ -320,10 +244,7 @@ class ClaimPlanner:
         s = self.share(endpoint_id)
         s.running -= 1
         self.held -= 1
-        s.seconds = seconds if s.seconds is None else 0.8 * s.seconds + 0.2 * seconds
-        if s.limit is not None and overloaded is not None:
-            cap = float(s.cap) if s.cap is not None else s.limit
-            s.limit = max(1.0, s.limit / 2) if overloaded else min(cap, s.limit + 1 / s.limit)
+        s.answered(overloaded=overloaded, seconds=seconds)
         self._maybe_idle(s)
 
     def dropped(self, endpoint_id: str, n: int = 1) -> None:
@@ -367,32 +288,4 @@ class ClaimPlanner:
 
     def end_floors(self) -> None:
         """Something below the floor may be claimable now: walk from the head again."""
-        self._floor = None
-        self._floors_ended += 1
-
-    # -- floors ------------------------------------------------------------------------
-
-    def _floor_for(self, skip: list[str]) -> datetime | None:
-        floor = self._floor
-        if floor is None or self.clock() - floor.began > FLOOR_SECONDS:
-            return None
-        return floor.at if floor.skip.issubset(skip) else None
-
-    def _next_floor(
-        self,
-        claimed: Sequence[Claimed],
-        request: ClaimRequest,
-        skip: list[str],
-        found_all: bool,
-        claimed_at: datetime | None,
-    ) -> _Floor | None:
-        """Only a claim that found as many as it asked for leaves a floor (one that did
-        not took everything above its start: the next walks from the head). What it
-        passed over, or gave back (back in its place, maybe below the floor), belongs
-        to endpoints in `skip`."""
-        if not found_all or not claimed or claimed_at is None:
-            return None
-        at = min(max(c.due_at for c in claimed), claimed_at - FLOOR_SLACK)
-        if request.floor is not None and self._floor is not None:  # the same run goes on
-            return _Floor(max(at, request.floor), frozenset(skip), self._floor.began)
-        return _Floor(at, frozenset(skip), self.clock())
+        self.floors.end()
