@@ -168,6 +168,8 @@ class Runtime:
                 allow_private_targets=s.allow_private_targets,
                 max_connections=s.worker_concurrency,
                 resolver=self.resolver,
+                ca_bundle=s.ca_bundle,
+                egress_proxy=s.egress_proxy,
             ),
             config=WorkerConfig(
                 retry=self.ctx.policy.retry,

@@ -120,6 +120,8 @@ def _safe_url(settings: Settings) -> str:
 def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
     import uvicorn  # only the web processes need the server
 
+    from hookline.api.server_limits import BoundedHttpToolsProtocol
+
     class _GracefulServer(uvicorn.Server):
         """A stop by SIGTERM/SIGINT that completed gracefully exits 0 (uvicorn would
         re-raise the signal)."""
@@ -149,7 +151,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             log_config=None,
             access_log=False,
             lifespan="on",
-            http="httptools",
+            http=BoundedHttpToolsProtocol,  # httptools with head size and time limits
             loop="none",
             timeout_graceful_shutdown=10,
             server_header=False,

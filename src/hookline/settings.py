@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hookline.domain.egress_proxy_url import EgressProxy
 from hookline.domain.retry import DEFAULT_SCHEDULE, parse_duration, parse_schedule
 
 DEFAULT_DATABASE_URL = "sqlite:///./hookline-data/hookline.db"
@@ -35,6 +37,15 @@ class Settings(BaseSettings):
 
     allow_http: bool = False
     allow_private_targets: bool = False
+    ca_bundle: Path | None = Field(
+        default=None,
+        description="PEM file of CA certificates trusted for endpoints, beside the system's",
+    )
+    egress_proxy: str | None = Field(
+        default=None,
+        description="http://host:port of an HTTP CONNECT proxy that every attempt goes "
+        "through (the network policy still judges each target first)",
+    )
 
     api_rate_limit: float = Field(
         default=100.0, ge=0, description="API requests per second per key; 0 = no limit"
@@ -87,6 +98,25 @@ class Settings(BaseSettings):
     @property
     def disable_after_seconds(self) -> float:
         return parse_duration(self.disable_after)
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _bundle_loads(cls, value: Path | None) -> Path | None:
+        """Loaded as the delivery client loads it (`delivery/tls.py`), to fail at start."""
+        if value is not None:
+            try:
+                ssl.create_default_context().load_verify_locations(cafile=str(value))
+            except (OSError, ssl.SSLError) as exc:
+                raise ValueError(f"cannot load the CA bundle {value}: {exc}") from exc
+        return value
+
+    @field_validator("egress_proxy")
+    @classmethod
+    def _proxy_parses(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        EgressProxy.parse(value)
+        return value
 
     @field_validator("retry_schedule")
     @classmethod

@@ -57,6 +57,8 @@ async def test_pages_read_without_javascript(world: World, sign_in) -> None:
     assert "webhook-signature" in detail.text  # request headers, as sent
     assert "in_0" in detail.text or "in_1" in detail.text  # the request body
     assert "boom" in detail.text  # the response body
+    assert "Response headers" in detail.text  # and the response's header fields
+    assert "Content-Length: 17" in detail.text
 
     messages = await ui.get(f"/ui/tenants/{a}/messages")
     assert messages.status_code == 200

@@ -96,3 +96,29 @@ def test_hex_scheme_uses_its_header_prefix_and_event_header():
     assert h["X-Webhook-Signature"].startswith("sha256=")
     assert h["X-Ev"] == "invoice.paid"
     assert "webhook-signature" not in h
+
+
+def test_custom_headers_never_duplicate_one_hookline_sets_whatever_their_case():
+    # An endpoint stored before the API refused such headers still sends each one once.
+    stored = replace(
+        ENDPOINT,
+        auth=EndpointAuth(AuthType.BEARER, {"token": "t"}),
+        signature=SignatureConfig(scheme="hmac-sha256-hex", header="X-Sig", event_header="X-Ev"),
+        headers={
+            "x-sig": "forged",
+            "AUTHORIZATION": "Bearer forged",
+            "x-ev": "forged",
+            "Content-Type": "text/plain",
+            "WEBHOOK-ID": "forged",
+            "X-Team": "ops",
+            "x-team": "again",
+        },
+    )
+    h = _headers(stored)
+    lower = [name.lower() for name in h]
+    assert len(lower) == len(set(lower)), h
+    assert "forged" not in str(h)
+    assert h["Authorization"] == "Bearer t"
+    assert h["X-Ev"] == "invoice.paid"
+    assert h["content-type"] == "application/json"
+    assert h["X-Team"] == "ops"

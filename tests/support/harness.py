@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import uvicorn
 
+from hookline.api.server_limits import BoundedHttpToolsProtocol
 from hookline.app import Runtime
 from hookline.domain.network_policy import HostResolver
 from hookline.settings import Settings
@@ -149,6 +150,7 @@ async def start_hookline(
         lifespan="on",
         loop="none",
         timeout_graceful_shutdown=5,
+        http=BoundedHttpToolsProtocol,  # as `hookline serve` runs it
     )
     server = uvicorn.Server(config)
     runtime.stop_server = lambda: setattr(server, "should_exit", True)

@@ -171,6 +171,7 @@ class Attempt(Model):
     status: str
     request_headers: dict[str, str] = field(default_factory=dict)
     request_body: str | None = None
+    response_headers: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -1,4 +1,9 @@
-"""One attempt: sign, send, and classify what came back. Knows nothing of the queue."""
+"""One attempt: sign, send, and classify what came back. Knows nothing of the queue.
+
+What it keeps of the answer is bounded (DESIGN §6): the body's first 2 KiB, and every
+text taken from the response or an error (the error message with any redirect
+location, the response's header fields) at most 1 KiB, marked where it was cut.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from hookline.delivery.http_client import STORE_LIMIT, HttpSender, SendError
 from hookline.domain.clock import utcnow
 from hookline.domain.models import Endpoint
 from hookline.domain.outgoing import masked, request_headers
+from hookline.domain.stored_text import bounded, storable
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,10 +30,15 @@ class AttemptResult:
     timed_out: bool  # no answer within the endpoint's timeout
     retry_after: str | None
     request_headers: dict[str, str]
+    response_headers: str | None = None  # "Name: value" lines, at most 1 KiB
 
 
 def _text(body: bytes) -> str:
-    return body[:STORE_LIMIT].decode("utf-8", errors="replace")
+    return storable(body[:STORE_LIMIT].decode("utf-8", errors="replace"))
+
+
+def _head_text(fields: list[bytes]) -> str:
+    return bounded(b"\n".join(fields).decode("latin-1"))
 
 
 async def perform(
@@ -58,7 +69,7 @@ async def perform(
             duration_ms=int((time.perf_counter() - t0) * 1000),
             response_code=None,
             response_body=None,
-            error_message=str(exc),
+            error_message=bounded(str(exc)),
             succeeded=False,
             refused=exc.refused,
             timed_out=exc.timed_out,
@@ -69,7 +80,7 @@ async def perform(
     ok = 200 <= resp.status < 300
     error = None
     if 300 <= resp.status < 400:
-        error = f"redirect not followed (Location: {resp.location or '-'})"
+        error = bounded(f"redirect not followed (Location: {resp.location or '-'})")
     elif not ok:
         error = f"HTTP {resp.status}"
     return AttemptResult(
@@ -81,6 +92,8 @@ async def perform(
         succeeded=ok,
         refused=False,
         timed_out=False,
-        retry_after=resp.retry_after,
+        # A date or a number of seconds: anything longer is no Retry-After anyone means.
+        retry_after=None if resp.retry_after is None else resp.retry_after[:100],
         request_headers=stored_headers,
+        response_headers=_head_text(resp.fields),
     )

@@ -8,6 +8,12 @@ on a kept-alive connection that the server had closed before answering anything 
 once more on a new connection, as Go's net/http does for requests carrying an
 idempotency key (`webhook-id` is one).
 
+Connections are made like a good client's: with several checked addresses the next is
+tried 250 ms after the previous began (Happy Eyeballs, `happy_eyeballs.py`); TLS trusts
+the system store and `HOOKLINE_CA_BUNDLE` (`tls.py`); with `HOOKLINE_EGRESS_PROXY` the
+connection is a CONNECT tunnel to the checked address (`egress_proxy.py`). What a server
+can make an attempt hold is bounded (`http_connection.py`).
+
 Callers bound how many posts run at once (the worker's concurrency); the pool keeps at
 most `max_connections` idle connections, each for `KEEPALIVE_SECONDS` at most.
 """
@@ -15,9 +21,13 @@ most `max_connections` idle connections, each for `KEEPALIVE_SECONDS` at most.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
+from pathlib import Path
 
+from hookline.delivery.egress_proxy import EgressProxy, ProxyConnector
+from hookline.delivery.happy_eyeballs import connect_first
 from hookline.delivery.http_connection import (
     BadResponse,
     ConnectionClosed,
@@ -26,7 +36,8 @@ from hookline.delivery.http_connection import (
 )
 from hookline.delivery.http_request import BadRequest, Target, target_of
 from hookline.delivery.resolver import AddressBook, RefusedDestination, SystemResolver
-from hookline.domain.network_policy import HostResolver
+from hookline.delivery.tls import client_context
+from hookline.domain.network_policy import HostResolver, IPAddress
 
 __all__ = ["READ_LIMIT", "STORE_LIMIT", "HttpSender", "Response", "SendError"]
 
@@ -49,7 +60,10 @@ class SendError(Exception):
 
 class HttpSender:
     """Posts attempts. `resolver` answers for names (default: the system's); unless
-    private targets are allowed every answer is judged by the network policy."""
+    private targets are allowed every answer is judged by the network policy.
+    `ca_bundle` adds CAs to the system's trust store; `egress_proxy` (an
+    `http://host:port` URL) carries every connection through a CONNECT tunnel. Both
+    are read here, so a bad one stops the process that builds the sender."""
 
     def __init__(
         self,
@@ -57,12 +71,18 @@ class HttpSender:
         allow_private_targets: bool,
         max_connections: int = 200,
         resolver: HostResolver | None = None,
+        ca_bundle: Path | str | None = None,
+        egress_proxy: str | None = None,
     ) -> None:
         self._addresses = AddressBook(
             resolver or SystemResolver(), allow_private=allow_private_targets
         )
         self._max_idle = max_connections
-        self._tls: ssl.SSLContext | None = None
+        self._ca_bundle = ca_bundle
+        # Loading the trust store takes milliseconds: once, and only when a https
+        # endpoint needs it (unless a bundle is given: then at once, to fail early).
+        self._tls: ssl.SSLContext | None = client_context(ca_bundle) if ca_bundle else None
+        self._proxy = ProxyConnector(EgressProxy.parse(egress_proxy)) if egress_proxy else None
         self._started = False
         self._targets: dict[str, Target] = {}  # parsed once per URL, not once per attempt
         self._idle: dict[tuple[bool, str, int], list[HttpConnection]] = {}
@@ -150,38 +170,43 @@ class HttpSender:
             return await self._open(target)
 
     async def _open(self, target: Target) -> HttpConnection:
+        # The policy judges the target's addresses first, with or without a proxy.
         try:
             addresses = await self._addresses.resolve(target.host)
         except RefusedDestination as exc:
             raise SendError(str(exc), refused=True) from exc
         except OSError as exc:
             raise SendError(f"DNS lookup failed: {exc}") from exc
+        try:
+            sock = await self._socket(addresses, target.port)
+        except OSError as exc:
+            raise SendError(f"connection failed: {exc.strerror or exc}") from exc
         loop = asyncio.get_running_loop()
         tls = self._tls_context() if target.tls else None
-        failure: OSError | None = None
-        for ip in addresses:
-            try:
-                _, conn = await loop.create_connection(
-                    lambda: HttpConnection(loop, read_limit=READ_LIMIT),
-                    str(ip),
-                    target.port,
-                    ssl=tls,
-                    server_hostname=target.host if tls is not None else None,
-                )
-            except ssl.SSLCertVerificationError as exc:
-                raise SendError(f"TLS certificate error: {exc.verify_message or exc}") from exc
-            except ssl.SSLError as exc:
-                raise SendError(f"TLS error: {exc.reason or exc}") from exc
-            except OSError as exc:
-                failure = exc
-                continue
-            return conn
-        detail = (failure.strerror or str(failure)) if failure is not None else "no address"
-        raise SendError(f"connection failed: {detail}")
+        try:
+            _, conn = await loop.create_connection(
+                lambda: HttpConnection(loop, read_limit=READ_LIMIT),
+                sock=sock,
+                ssl=tls,
+                server_hostname=target.host if tls is not None else None,
+            )
+        except ssl.SSLCertVerificationError as exc:
+            raise SendError(f"TLS certificate error: {exc.verify_message or exc}") from exc
+        except ssl.SSLError as exc:
+            raise SendError(f"TLS error: {exc.reason or exc}") from exc
+        except OSError as exc:
+            raise SendError(f"connection failed: {exc.strerror or exc}") from exc
+        return conn
+
+    async def _socket(self, addresses: list[IPAddress], port: int) -> socket.socket:
+        """A connected socket to one of the checked `addresses`, or a tunnel to one."""
+        if self._proxy is not None:
+            return await self._proxy.tunnel(addresses, port)
+        return await connect_first(addresses, port)
 
     def _tls_context(self) -> ssl.SSLContext:
-        if self._tls is None:  # loading the trust store takes milliseconds: once
-            self._tls = ssl.create_default_context()
+        if self._tls is None:
+            self._tls = client_context(self._ca_bundle)
         return self._tls
 
     # -- the idle pool ----------------------------------------------------------------

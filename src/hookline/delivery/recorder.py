@@ -239,6 +239,7 @@ def _stripped(record: Record, error: Exception) -> Record:
     attempt = dataclasses.replace(
         record.attempt,
         response_body=None,
+        response_headers=None,
         request_headers={},
         error_message=note if record.attempt.error_message is None else note[:200],
     )

@@ -49,6 +49,7 @@ def record_of(
         error_message=result.error_message,
         status=AttemptStatus.SUCCEEDED if result.succeeded else AttemptStatus.FAILED,
         request_headers=result.request_headers,
+        response_headers=result.response_headers,
     )
     outcome = queue.Outcome(
         delivery_id=c.id,

@@ -174,6 +174,8 @@ class Attempt:
     error_message: str | None
     status: AttemptStatus
     request_headers: dict[str, str]
+    # The answer's header fields, "Name: value" a line, at most 1 KiB (cut and marked).
+    response_headers: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

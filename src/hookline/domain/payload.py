@@ -1,4 +1,5 @@
-"""The bytes a receiver gets: `{"id","type","timestamp","data"}`, serialised once per message."""
+"""The bytes a receiver gets: `{"id","type","timestamp","data"}`, serialised once per
+message, and how deep a payload may nest to fit in them."""
 
 from __future__ import annotations
 
@@ -8,6 +9,31 @@ from typing import Any
 import orjson
 
 from hookline.domain.clock import isoformat
+
+# orjson writes at most 254 levels of arrays and objects, and the envelope is one of
+# them: a payload of 254 levels parsed fine and then failed as the message was stored.
+MAX_PAYLOAD_DEPTH = 253
+
+
+def nesting_depth(value: Any, *, beyond: int) -> int:
+    """How many levels of arrays and objects `value` nests (a scalar: 0), counted
+    without recursion and no further than `beyond` + 1."""
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > deepest:
+            deepest = depth
+            if deepest > beyond:
+                break
+        stack.extend((c, depth + 1) for c in children if isinstance(c, (dict, list)))
+    return deepest
 
 
 def message_body(*, message_id: str, event_type: str, created_at: datetime, data: Any) -> bytes:

@@ -17,7 +17,7 @@ from hookline.domain.models import (
     Ordering,
     SignatureConfig,
 )
-from hookline.domain.outgoing import CONNECTION_HEADERS
+from hookline.domain.outgoing import CONNECTION_HEADERS, endpoint_set_headers
 from hookline.domain.signing import (
     HMAC_SHA256_HEX,
     SCHEMES,
@@ -107,6 +107,7 @@ async def validate_spec(
     for name, value in spec.headers.items():
         _check_header(report, f"body.headers.{name}", name, value)
     _check_signature(report, spec)
+    _check_header_conflicts(report, spec)
     report.raise_if_any()
     return replace(spec, url=url, events=list(dict.fromkeys(spec.events)))
 
@@ -193,3 +194,37 @@ def _check_signature(report: ValidationReport, spec: EndpointSpec) -> None:
             check_secret(sig.scheme, spec.secret)
         except InvalidSecret as exc:
             report.add("body.secret", str(exc))
+
+
+_ANY_CASE = "header names are compared without regard to case"
+
+
+def _check_header_conflicts(report: ValidationReport, spec: EndpointSpec) -> None:
+    """Headers an endpoint configures never duplicate or override one Hookline sets
+    for it (DESIGN §6): its auth header, the hex scheme's signature header and the
+    event-type header, nor one another, compared without regard to case. (The fixed
+    ones, `webhook-*` and the connection's, are `_check_header`'s.)"""
+    claimed: dict[str, str] = {}
+    for name, what, field_name in endpoint_set_headers(spec.auth, spec.signature):
+        lower = name.lower()
+        if lower in claimed:
+            report.add(
+                f"body.{field_name}", f"the same header as {claimed[lower]}; {_ANY_CASE}", name
+            )
+        else:
+            claimed[lower] = f"{what} ({name})"
+    mine: dict[str, str] = {}
+    for name in spec.headers:
+        lower = name.lower()
+        if lower in claimed:
+            report.add(
+                f"body.headers.{name}",
+                f"Hookline sets this header itself: {claimed[lower]}; {_ANY_CASE}",
+                name,
+            )
+        elif lower in mine:
+            report.add(
+                f"body.headers.{name}", f"the same header as {mine[lower]}; {_ANY_CASE}", name
+            )
+        else:
+            mine[lower] = name

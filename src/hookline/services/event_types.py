@@ -12,7 +12,7 @@ from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, InvalidInput, NotFound, ValidationReport
 from hookline.domain.matching import is_valid_name
 from hookline.domain.models import TEST_EVENT_TYPE, EventType, Page, Principal
-from hookline.domain.payload_schema import schema_problems
+from hookline.domain.payload_schema import schema_problems, too_deep
 from hookline.services.access import Permission, require, require_operator
 from hookline.services.context import Context
 from hookline.store import event_types as store
@@ -25,6 +25,10 @@ def _check_schema(report: ValidationReport, schema: Any) -> None:
         return
     if not isinstance(schema, dict):
         report.add("body.schema", "a JSON Schema is an object", schema)
+        return
+    depth = too_deep(schema)
+    if depth is not None:
+        report.add("body.schema", depth)
         return
     for problem in schema_problems(schema):
         report.add("body.schema", f"not a valid JSON Schema: {problem}")

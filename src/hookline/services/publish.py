@@ -25,7 +25,7 @@ from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound,
 from hookline.domain.ids import new_id
 from hookline.domain.matching import subscribes
 from hookline.domain.models import DeliveryStatus, Message, Principal
-from hookline.domain.payload import message_body
+from hookline.domain.payload import MAX_PAYLOAD_DEPTH, message_body, nesting_depth
 from hookline.domain.payload_schema import payload_errors
 from hookline.services.access import Permission, require, tenant_visible
 from hookline.services.context import Context
@@ -60,9 +60,22 @@ def _check_keys(idempotency_key: str | None, ordering_key: str | None) -> None:
 
 
 def encode_payload(payload: Any, *, limit: int) -> bytes:
+    """Refuses what cannot become a message (422, 413) before anything is stored."""
     try:
-        raw = orjson.dumps(payload)
-    except TypeError as exc:
+        # Written inside a list of one, which stands for the envelope's level
+        # (`message_body`): what orjson writes alone but not inside it is refused here.
+        raw = orjson.dumps([payload])[1:-1]
+    except TypeError as exc:  # orjson.JSONEncodeError is one
+        if nesting_depth(payload, beyond=MAX_PAYLOAD_DEPTH) > MAX_PAYLOAD_DEPTH:
+            raise InvalidInput(
+                f"The payload is nested more than {MAX_PAYLOAD_DEPTH} levels deep.",
+                errors=[
+                    FieldError(
+                        "body.payload",
+                        f"nested more than {MAX_PAYLOAD_DEPTH} levels deep (the limit)",
+                    )
+                ],
+            ) from exc
         raise InvalidInput(
             "The payload is not JSON.", errors=[FieldError("body.payload", str(exc))]
         ) from exc

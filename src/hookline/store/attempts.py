@@ -34,6 +34,7 @@ def _to_model(row: Row[Any]) -> Attempt:
         error_message=row.error_message,
         status=AttemptStatus(row.status),
         request_headers=dict(row.request_headers or {}),
+        response_headers=row.response_headers,
     )
 
 
@@ -67,6 +68,7 @@ async def insert_attempts(conn: AsyncConnection, attempts: Sequence[Attempt]) ->
                 "error_message": a.error_message,
                 "status": a.status.value,
                 "request_headers": a.request_headers,
+                "response_headers": a.response_headers,
             }
             for a in attempts
         ],

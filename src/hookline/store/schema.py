@@ -220,6 +220,7 @@ attempts = Table(
     Column("error_message", Text, nullable=True),
     Column("status", String(16), nullable=False),
     Column("request_headers", JSONType, nullable=False),
+    Column("response_headers", Text, nullable=True),
     Index(None, "delivery_id", "id"),
     Index(None, "endpoint_id", "started_at"),
 )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from hookline.domain.models import Attempt, Delivery
 
@@ -52,7 +52,11 @@ class AttemptOut(BaseModel):
     started_at: datetime
     duration_ms: int
     response_code: int | None
-    response_body: str | None
+    response_body: str | None = Field(description="The first 2 KiB of the response body")
+    response_headers: str | None = Field(
+        description="The response's header fields, one `Name: value` a line; at most "
+        "1 KiB, cut and marked as cut beyond that"
+    )
     error_message: str | None
     status: str
     request_headers: dict[str, str]
@@ -72,6 +76,7 @@ class AttemptOut(BaseModel):
             duration_ms=a.duration_ms,
             response_code=a.response_code,
             response_body=a.response_body,
+            response_headers=a.response_headers,
             error_message=a.error_message,
             status=a.status.value,
             request_headers=a.request_headers,
