@@ -37,7 +37,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hookline import telemetry
+from hookline import telemetry, tracing
 from hookline.delivery import retention
 from hookline.delivery.attempt import AttemptResult, perform
 from hookline.delivery.flow_control import EndpointLimiter, wait_for_rate_slot
@@ -577,7 +577,7 @@ class Worker:
                 await wait_for_rate_slot(self._db, ep.id, ep.rate_limit)
                 if self._stopping:
                     return
-            result = await perform(
+            sending = perform(
                 self._sender,
                 ep,
                 secrets=active,
@@ -585,6 +585,7 @@ class Worker:
                 event_type=c.event_type,
                 body=body,
             )
+            result = await (tracing.attempt(sending, c) if tracing.ENABLED else sending)
             if result.succeeded:
                 overloaded = False
             elif is_overload(result.response_code, timed_out=result.timed_out):
