@@ -5,21 +5,39 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 PYTEST_ARGS ?=
 
-.PHONY: install serve dev test lint format bench clean
+# Two installs into .venv, each done again whenever pyproject.toml changes:
+#   server: Hookline and what running it needs            (make serve, make dev, make bench)
+#   dev:    that, plus pytest, ruff, mypy, Playwright… and Chromium for the browser tests,
+#           faketime and iptables for the clock and connection tests
+#           (make install, make test, make lint, make format)
+SERVER_STAMP := $(VENV)/.installed-server
+DEV_STAMP    := $(VENV)/.installed-dev
 
-install: $(VENV)/.installed
+.PHONY: install install-server serve dev test lint format bench clean
 
-$(VENV)/.installed: pyproject.toml
+install: $(DEV_STAMP)  ## the development setup: everything `make test` needs
+
+install-server: $(SERVER_STAMP)  ## only what running Hookline needs
+
+$(SERVER_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[server]'
+	touch $@
+
+# The dev install holds the server's too, so it leaves both stamps up to date.
+$(DEV_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	scripts/ensure-chromium.sh || echo "warning: no Chromium; the dashboard's browser tests cannot run" >&2
-	touch $@
+	scripts/ensure-test-tools.sh || echo "warning: no faketime or iptables; clock and Happy Eyeballs tests cannot run" >&2
+	touch $(SERVER_STAMP) $@
 
-serve: install  ## run API + dashboard + worker on 127.0.0.1:8780 (SQLite in ./hookline-data)
+serve: install-server  ## run API + dashboard + worker on 127.0.0.1:8780 (SQLite in ./hookline-data)
 	$(BIN)/hookline serve $(ARGS)
 
-dev: install  ## same, allowing http:// and loopback endpoints (development only)
+dev: install-server  ## same, allowing http:// and loopback endpoints (development only)
 	$(BIN)/hookline serve --dev $(ARGS)
 
 lint: install
@@ -31,7 +49,7 @@ lint: install
 test: install lint  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-bench: install  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
+bench: install-server  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
 	$(BIN)/python -m bench $(ARGS)
 
 format: install

@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.panel import Panel
 from rich.table import Column, Table
 
-from hookline import __version__, cli_tools, collector, logs, telemetry
+from hookline import __version__, cli_tools, collector, logs, telemetry, tracing
 from hookline.app import ConfigurationError, Runtime, WorkerFailed
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
@@ -75,6 +75,7 @@ def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 def _build(settings: Settings) -> Runtime:
     logs.configure(settings.log_level, settings.log_format)
     try:
+        tracing.configure()  # on when the standard OTEL_* variables ask for traces
         return Runtime.build(settings)
     except (ConfigurationError, ValueError) as exc:
         console.print(f"[red]Cannot start:[/red] {exc}")

@@ -437,3 +437,33 @@ async def test_a_supplied_secret_is_accepted_within_24_to_64_bytes(hookline, rec
             except standardwebhooks.webhooks.WebhookVerificationError:
                 pass
     assert verified == 2  # each request verifies with its own endpoint's secret
+
+
+async def test_trace_context_is_off_until_the_endpoint_opts_in(hookline, problem):
+    await hookline.event_type("invoice.paid")
+    tid = (await hookline.tenant())["id"]
+    created = await hookline.endpoint(tid, HOOK, ["invoice.paid"])
+    assert created["send_trace_context"] is False
+    path = f"/v1/tenants/{tid}/endpoints/{created['id']}"
+    changed = await hookline.call("PATCH", path, 200, json={"send_trace_context": True})
+    assert changed["send_trace_context"] is True
+    assert (await hookline.call("GET", path, 200))["send_trace_context"] is True
+
+    # Then Hookline sets traceparent and tracestate itself: an endpoint may not.
+    before = await hookline.call("GET", path, 200)
+    resp = await hookline.client.patch(path, json={"headers": {"Traceparent": "00-abc"}})
+    problem(resp, 422, "body.headers.Traceparent")
+    assert await hookline.call("GET", path, 200) == before
+    resp = await hookline.client.post(
+        f"/v1/tenants/{tid}/endpoints",
+        json={
+            "url": HOOK,
+            "events": ["invoice.paid"],
+            "send_trace_context": True,
+            "headers": {"tracestate": "x=1"},
+        },
+    )
+    problem(resp, 422, "body.headers.tracestate")
+    # Without it, they are the endpoint's own headers like any other.
+    plain = await hookline.endpoint(tid, HOOK, ["invoice.paid"], headers={"traceparent": "mine"})
+    assert plain["headers"] == {"traceparent": "mine"}

@@ -39,6 +39,7 @@ class EndpointSettings(TypedDict, total=False):
     signature: SignatureIn
     secret: str
     generate_secret: bool
+    send_trace_context: bool
 
 
 class EndpointOptions(EndpointSettings, total=False):
@@ -59,3 +60,4 @@ class EndpointPatch(TypedDict, total=False):
     auth: dict[str, str] | None
     headers: dict[str, str]
     signature: SignatureIn | None
+    send_trace_context: bool

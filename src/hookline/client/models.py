@@ -86,6 +86,7 @@ class Endpoint(Model):
     last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    send_trace_context: bool = False
     secret: str | None = None  # in the create (and PUT-create) answer only: shown once
 
     @classmethod

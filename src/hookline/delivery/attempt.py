@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from hookline import tracing
 from hookline.delivery.http_client import STORE_LIMIT, HttpSender, SendError
 from hookline.domain.clock import utcnow
 from hookline.domain.models import Endpoint
@@ -59,6 +60,8 @@ async def perform(
         timestamp=int(started_at.timestamp()),
         body=body,
     )
+    if tracing.ENABLED and endpoint.send_trace_context:  # inside the attempt's span
+        headers.update(tracing.trace_headers())
     t0 = time.perf_counter()
     stored_headers = masked(endpoint, headers)
     try:

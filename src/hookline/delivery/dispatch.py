@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hookline import telemetry
+from hookline import telemetry, tracing
 from hookline.delivery.attempt import AttemptResult, perform
 from hookline.delivery.claim_plan import ClaimPlanner
 from hookline.delivery.flow_control import wait_for_rate_slot
@@ -277,7 +277,7 @@ class Dispatcher:
         """The attempt; Hookline's own failure in it is a failed attempt, not lost."""
         c = ready.claimed
         try:
-            return await perform(
+            sending = perform(
                 self._sender,
                 ep,
                 secrets=secrets.active(utcnow()),
@@ -285,6 +285,7 @@ class Dispatcher:
                 event_type=c.event_type,
                 body=ready.body,
             )
+            return await (tracing.attempt(sending, c) if tracing.ENABLED else sending)
         except Exception as exc:
             log.exception("attempt of delivery %s failed inside Hookline", c.id)
             return AttemptResult(

@@ -112,6 +112,7 @@ class Endpoint:
     last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    send_trace_context: bool = False  # the attempt span's traceparent goes with each request
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ class Message:
     idempotency_key: str | None
     ordering_key: str | None
     created_at: datetime
+    trace_context: str | None = None  # W3C traceparent of its publish span, when traced
 
 
 @dataclass(frozen=True, slots=True)

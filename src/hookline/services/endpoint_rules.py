@@ -28,6 +28,7 @@ from hookline.services.context import Policy
 from hookline.services.targets import check_addresses, normalise_url
 from hookline.services.validation import check_uid
 from hookline.store import event_types as event_type_store
+from hookline.tracing import TRACE_HEADERS
 
 TIMEOUT_RANGE = (5, 120)
 MAX_HEADERS = 20
@@ -64,6 +65,7 @@ class EndpointSpec:
     signature: SignatureConfig = field(default_factory=SignatureConfig)
     secret: str | None = None
     generate_secret: bool = True
+    send_trace_context: bool = False
 
 
 def is_reserved_header(name: str) -> bool:
@@ -106,6 +108,8 @@ async def validate_spec(
         report.add("body.headers", f"at most {MAX_HEADERS} headers", len(spec.headers))
     for name, value in spec.headers.items():
         _check_header(report, f"body.headers.{name}", name, value)
+        if spec.send_trace_context and name.lower() in TRACE_HEADERS:
+            report.add(f"body.headers.{name}", "reserved header: send_trace_context sets it", name)
     _check_signature(report, spec)
     _check_header_conflicts(report, spec)
     report.raise_if_any()

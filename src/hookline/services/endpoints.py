@@ -74,6 +74,7 @@ def _apply(spec: EndpointSpec, base: Endpoint) -> Endpoint:
         headers=dict(spec.headers),
         signature=spec.signature,
         updated_at=now,
+        send_trace_context=spec.send_trace_context,
     )
 
 
@@ -197,6 +198,7 @@ def spec_of(endpoint: Endpoint) -> EndpointSpec:
         signature=endpoint.signature,
         secret=None,
         generate_secret=False,
+        send_trace_context=endpoint.send_trace_context,
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hookline import telemetry
+from hookline import telemetry, tracing
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from hookline.domain.ids import new_id
@@ -96,6 +96,7 @@ class _Request:
     message_id: str
     created_at: datetime
     window: timedelta
+    trace_context: str | None = None  # the publish span's traceparent, stored with the row
 
 
 async def publish(
@@ -128,6 +129,22 @@ async def publish(
         created_at=utcnow(),
         window=timedelta(seconds=ctx.policy.idempotency_window_s),
     )
+    if not tracing.ENABLED:
+        return await _submit(ctx, request)
+    with tracing.publishing(
+        tenant=tenant, event_type=event_type, message_id=request.message_id
+    ) as span:
+        published = await _submit(ctx, replace(request, trace_context=span.traceparent))
+        span.published(
+            message_id=published.message.id,
+            tenant_id=published.message.tenant_id,
+            deliveries=published.deliveries,
+            created=published.created,
+        )
+        return published
+
+
+async def _submit(ctx: Context, request: _Request) -> Published:
     try:
         published = await _committer(ctx).submit(request)
     except IntegrityError as exc:  # the tenant or an endpoint was deleted meanwhile
@@ -252,6 +269,7 @@ def _message(r: _Request, tenant_id: str) -> Message:
         idempotency_key=r.idempotency_key,
         ordering_key=r.ordering_key,
         created_at=r.created_at,
+        trace_context=r.trace_context,
     )
 
 

@@ -93,6 +93,7 @@ def _to_model(row: Row[Any], cipher: Cipher) -> Endpoint:
         last_success_at=row.last_success_at,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        send_trace_context=row.send_trace_context,
     )
 
 
@@ -142,6 +143,7 @@ def _values(endpoint: Endpoint, cipher: Cipher) -> dict[str, Any]:
         "headers": endpoint.headers,
         "signature": sig,
         "updated_at": endpoint.updated_at,
+        "send_trace_context": endpoint.send_trace_context,
     }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline import tracing
 from hookline.domain.models import Message, Page
 from hookline.store.bulk import execute_many
 from hookline.store.paging import fetch_page
@@ -25,6 +26,7 @@ def _to_model(row: Row[Any]) -> Message:
         idempotency_key=row.idempotency_key,
         ordering_key=row.ordering_key,
         created_at=row.created_at,
+        trace_context=row.trace_context,
     )
 
 
@@ -37,6 +39,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "idempotency_key": message.idempotency_key,
         "ordering_key": message.ordering_key,
         "created_at": message.created_at,
+        "trace_context": message.trace_context,
     }
 
 
@@ -67,13 +70,22 @@ async def get_message(conn: AsyncConnection, *, tenant_id: str, message_id: str)
 
 
 _BODIES = select(t.c.id, t.c.body).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
+_TRACED_BODIES = select(t.c.id, t.c.body, t.c.trace_context).where(
+    t.c.id.in_(bindparam("b_ids", expanding=True))
+)
 
 
 async def get_bodies(conn: AsyncConnection, ids: Sequence[str]) -> dict[str, bytes]:
+    """The bodies of these messages. When this process traces, their publish spans'
+    contexts come along, kept for the attempts' links (`tracing.remember`)."""
     if not ids:
         return {}
-    rows = (await conn.execute(_BODIES, {"b_ids": list(ids)})).all()
-    return {r.id: bytes(r.body) for r in rows}
+    if not tracing.ENABLED:
+        rows = (await conn.execute(_BODIES, {"b_ids": list(ids)})).all()
+        return {r.id: bytes(r.body) for r in rows}
+    traced = (await conn.execute(_TRACED_BODIES, {"b_ids": list(ids)})).all()
+    tracing.remember((r.id, r.trace_context) for r in traced if r.trace_context)
+    return {r.id: bytes(r.body) for r in traced}
 
 
 async def list_messages(

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -90,6 +91,8 @@ endpoints = Table(
     Column("deleted_at", UTCDateTime, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Send the attempt span's `traceparent` to this endpoint (0007).
+    Column("send_trace_context", Boolean, nullable=False, server_default=false()),
     UniqueConstraint("tenant_id", "uid"),
     Index(None, "tenant_id", "id"),
 )
@@ -105,6 +108,9 @@ messages = Table(
     Column("idempotency_key", String(255), nullable=True),
     Column("ordering_key", String(255), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # W3C traceparent of the publish span, when the publishing process traces: the
+    # attempts' spans link to it, in whatever process they run (0007).
+    Column("trace_context", String(55), nullable=True),
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index(None, "tenant_id", "id"),
     Index(None, "created_at"),

@@ -51,6 +51,12 @@ class SignatureIn(Input):
         return SignatureConfig(self.scheme, self.header, self.prefix, self.event_header)
 
 
+SEND_TRACE_CONTEXT = (
+    "Send each attempt's W3C trace context (a traceparent header) when Hookline exports "
+    "OpenTelemetry traces"
+)
+
+
 class EndpointIn(Input):
     url: str = Field(examples=["https://hooks.acme.example/in"])
     events: list[str] = Field(examples=[["invoice.paid", "contact.*"]])
@@ -69,6 +75,7 @@ class EndpointIn(Input):
         default=None, description="Supply a secret instead of a generated one"
     )
     generate_secret: bool = True
+    send_trace_context: bool = Field(default=False, description=SEND_TRACE_CONTEXT)
 
 
 class EndpointPatch(Input):
@@ -87,6 +94,7 @@ class EndpointPatch(Input):
     auth: AuthIn | None = None
     headers: dict[str, str] | None = None
     signature: SignatureIn | None = None
+    send_trace_context: bool | None = None
 
 
 NULLABLE_PATCH_FIELDS = frozenset({"uid", "rate_limit", "max_in_flight", "retry_schedule"})
@@ -122,6 +130,7 @@ class EndpointOut(BaseModel):
     last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    send_trace_context: bool = Field(description=SEND_TRACE_CONTEXT)
 
     @classmethod
     def of(cls, ep: Endpoint) -> EndpointOut:
@@ -155,6 +164,7 @@ class EndpointOut(BaseModel):
             last_success_at=ep.last_success_at,
             created_at=ep.created_at,
             updated_at=ep.updated_at,
+            send_trace_context=ep.send_trace_context,
         )
 
 

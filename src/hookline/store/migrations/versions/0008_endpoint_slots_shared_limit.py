@@ -6,7 +6,7 @@ endpoint's lock and living as long as a lease. Back-pressure's lowered limit is 
 too (`endpoints.concurrency_limit`, NULL while at the cap).
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from hookline.store.types import UTCDateTime
 
 revision = "0008"
-down_revision = "0004"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
