@@ -37,10 +37,22 @@ class Settings(BaseSettings):
     allow_private_targets: bool = False
 
     api_rate_limit: float = Field(
-        default=100.0, ge=0, description="API requests per second per key; 0 = no limit"
+        default=100.0,
+        ge=0,
+        description="API requests per second per tenant-bound key; 0 = no limit",
     )
     api_rate_burst: int = Field(
-        default=200, ge=0, description="API requests a key may make at once; 0 = no limit"
+        default=200, ge=0, description="API requests a tenant-bound key may make at once"
+    )
+    operator_api_rate_limit: float = Field(
+        default=0,
+        ge=0,
+        description="API requests per second per operator-wide key; 0 = no limit (the default)",
+    )
+    operator_api_rate_burst: int | None = Field(
+        default=None,
+        ge=1,
+        description="API requests an operator-wide key may make at once; default twice its rate",
     )
 
     retry_schedule: str = DEFAULT_SCHEDULE
@@ -93,6 +105,12 @@ class Settings(BaseSettings):
     def _schedule_parses(cls, value: str) -> str:
         parse_schedule(value)
         return value
+
+    @property
+    def operator_burst(self) -> int:
+        if self.operator_api_rate_burst is not None:
+            return self.operator_api_rate_burst
+        return max(1, round(2 * self.operator_api_rate_limit))
 
     @property
     def is_sqlite(self) -> bool:

@@ -15,6 +15,7 @@ from hookline.api import problems
 from hookline.api.json_body import JsonByDefault
 from hookline.api.limits import BodyLimit
 from hookline.api.publish_fast_path import PublishFastPath
+from hookline.api.rate_limit import RateLimitHeaders
 from hookline.api.routes import (
     api_keys,
     deliveries,
@@ -78,6 +79,7 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
     max_body = ctx.policy.max_payload_bytes + 64 * 1024
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(JsonByDefault)
     app.state.max_body = max_body
     return app
