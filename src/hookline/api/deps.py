@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from hookline.api.rate_limit import STATE_KEY, limits_of
 from hookline.api.schemas.common import MAX_INT32
@@ -47,7 +48,27 @@ async def principal_of(request: Request, ctx: Context) -> Principal:
     return principal
 
 
-async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+# The two ways to present a key, as the OpenAPI declares them (Swagger UI's "Authorize").
+# They only describe: `presented_key` reads the headers, and answers 401 itself.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="`Authorization: Bearer <key>` with a Hookline API key",
+    auto_error=False,
+)
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="apiKey",
+    description="`X-API-Key: <key>` with a Hookline API key",
+    auto_error=False,
+)
+
+
+async def get_principal(
+    request: Request,
+    ctx: ContextDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _header: Annotated[str | None, Security(API_KEY_HEADER)] = None,
+) -> Principal:
     return await principal_of(request, ctx)
 
 
