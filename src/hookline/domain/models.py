@@ -138,6 +138,8 @@ class Message:
     idempotency_key: str | None
     ordering_key: str | None
     created_at: datetime
+    # `payload.request_fingerprint` of the publish; None for messages stored before 0005.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ def _to_model(row: Row[Any]) -> Message:
         idempotency_key=row.idempotency_key,
         ordering_key=row.ordering_key,
         created_at=row.created_at,
+        fingerprint=row.request_fingerprint,
     )
 
 
@@ -37,6 +38,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "idempotency_key": message.idempotency_key,
         "ordering_key": message.ordering_key,
         "created_at": message.created_at,
+        "request_fingerprint": message.fingerprint,
     }
 
 

@@ -102,6 +102,9 @@ messages = Table(
     Column("idempotency_key", String(255), nullable=True),
     Column("ordering_key", String(255), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
+    # SHA-256 of what the publish asked for (event type, payload, ordering key): the same
+    # idempotency key with another request is refused (409) instead of answered as this.
+    Column("request_fingerprint", String(64), nullable=True),
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index(None, "tenant_id", "id"),
     Index(None, "created_at"),
