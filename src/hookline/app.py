@@ -95,6 +95,7 @@ def policy_of(settings: Settings, resolver: HostResolver | None = None) -> Polic
         api_rate_burst=settings.api_rate_burst,
         operator_api_rate_limit=settings.operator_api_rate_limit,
         operator_api_rate_burst=settings.operator_burst,
+        metrics_token=settings.metrics_token,
         resolver=resolver or SystemResolver(),
     )
 

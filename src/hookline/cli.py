@@ -239,7 +239,9 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
         collector.settle()
         if settings.metrics_port:
-            telemetry.serve_metrics(settings.metrics_port, settings.host)
+            telemetry.serve_metrics(
+                settings.metrics_port, settings.host, token=settings.metrics_token
+            )
             console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runtime.run_worker()

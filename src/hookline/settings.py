@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(
         default=None, ge=1, le=65535, description="`hookline worker`: serve /metrics on this port"
     )
+    metrics_token: str | None = Field(
+        default=None,
+        description="When set, /metrics answers only `Authorization: Bearer <this token>`",
+    )
 
     worker_concurrency: int = Field(default=200, ge=1, description="Attempts in flight per worker")
     endpoint_max_in_flight: int = Field(
@@ -138,6 +142,11 @@ class Settings(BaseSettings):
                 "sqlite:///path/to/hookline.db or postgresql://user:password@host:5432/database"
             )
         return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _token_or_none(cls, value: str | None) -> str | None:
+        return value or None  # HOOKLINE_METRICS_TOKEN= (empty) leaves /metrics open
 
     @field_validator("log_level")
     @classmethod

@@ -26,6 +26,7 @@ class Policy:
     api_rate_burst: int = 200
     operator_api_rate_limit: float = 0.0  # per operator-wide key; 0 = no limit (the default)
     operator_api_rate_burst: int = 0
+    metrics_token: str | None = None  # /metrics answers only `Bearer <token>` when set
     # Answers for endpoint host names at registration (tests stand in for DNS here).
     resolver: HostResolver = field(default_factory=SystemResolver)
 
