@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,6 +30,7 @@ from hookline.client import (
     ServerError,
     ValidationError,
 )
+from hookline.client.retry import QUIET_PERIOD, ThrottleNotice
 
 
 async def in_thread(fn, *args):
@@ -258,6 +260,67 @@ async def _final(c: AsyncClient, message: str) -> Any:
             return msg
         await asyncio.sleep(0.05)
     raise AssertionError(f"not final: {msg}")
+
+
+async def test_being_throttled_is_logged_once(start, caplog):
+    """A tenant key over its rate: the client retries every 429 (Retry-After: 1) and
+    says so once, at WARNING on `hookline.client`, not once per retry."""
+    hl = await start(api_rate_limit=2, api_rate_burst=3)
+    await hl.event_type("invoice.paid")
+    tid = (await hl.tenant(uid="acme"))["id"]
+    body = {"name": "rt", "role": "runtime", "tenant_id": tid}
+    key = (await hl.call("POST", "/v1/api-keys", 201, json=body))["key"]
+    caplog.set_level(logging.WARNING, logger="hookline.client")
+    published, refused = await in_thread(_publish_throttled, hl.url, key, 7)
+    assert len(published) == 7
+    assert refused >= 2, "the server refused more than once"
+    warnings = [r for r in caplog.records if r.name == "hookline.client"]
+    assert len(warnings) == 1, [r.getMessage() for r in warnings]
+    (warning,) = warnings
+    assert warning.levelno == logging.WARNING
+    text = warning.getMessage()
+    assert "throttling" in text
+    assert "429" in text
+    assert f"/v1/tenants/{tid}/messages" in text or "/v1/tenants/acme/messages" in text
+    assert "retry in 1 second" in text  # the server's own detail
+
+
+class _Counting(httpx.HTTPTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        resp = super().handle_request(request)
+        self.refused += resp.status_code == 429
+        return resp
+
+
+def _publish_throttled(url: str, key: str, count: int) -> tuple[list[str], int]:
+    transport = _Counting()
+    with Client(url, key, transport=transport, max_retries=5, retry_backoff=0.01) as c:
+        ids = [
+            c.messages.publish(tenant="acme", event_type="invoice.paid", payload={"n": n}).id
+            for n in range(count)
+        ]
+    return ids, transport.refused
+
+
+def test_a_new_throttling_episode_is_logged_again(caplog):
+    now = [0.0]
+    notice = ThrottleNotice(clock=lambda: now[0])
+    resp = httpx.Response(429, json={"detail": "slow down"}, headers={"Retry-After": "1"})
+    call: Any = type("C", (), {"method": "POST", "path": "/v1/x"})()
+    caplog.set_level(logging.WARNING, logger="hookline.client")
+    for step in (0, 1, 30, 30 + QUIET_PERIOD - 1):  # one episode: never a minute quiet
+        now[0] = step
+        notice.saw_429(call, resp, 1.0)
+    assert len(caplog.records) == 1
+    now[0] += QUIET_PERIOD  # a minute without a 429: the next one starts a new episode
+    notice.saw_429(call, resp, None)
+    assert len(caplog.records) == 2
+    assert "slow down" in caplog.records[1].getMessage()
+    assert "giving up" in caplog.records[1].getMessage()
 
 
 # -- the retry policy alone ------------------------------------------------------------

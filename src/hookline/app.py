@@ -96,6 +96,9 @@ def policy_of(settings: Settings, resolver: HostResolver | None = None) -> Polic
         max_payload_bytes=settings.max_payload_bytes,
         api_rate_limit=settings.api_rate_limit,
         api_rate_burst=settings.api_rate_burst,
+        operator_api_rate_limit=settings.operator_api_rate_limit,
+        operator_api_rate_burst=settings.operator_burst,
+        metrics_token=settings.metrics_token,
         resolver=resolver or SystemResolver(),
     )
 

@@ -11,12 +11,23 @@ from types import FrameType
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Column, Table
 
-from hookline import __version__, cli_tools, collector, logs, telemetry, tracing
+from hookline import (
+    __version__,
+    cli_errors,
+    cli_flags,
+    cli_tools,
+    collector,
+    logs,
+    telemetry,
+    tracing,
+)
 from hookline.app import ConfigurationError, Runtime, WorkerFailed
+from hookline.cli_flags import with_setting_flags
 from hookline.domain.encryption import new_master_key
 from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
@@ -32,7 +43,10 @@ DatabaseOpt = Annotated[
     str | None, typer.Option("--database-url", help="Overrides HOOKLINE_DATABASE_URL")
 ]
 HostOpt = Annotated[str | None, typer.Option(help="Overrides HOOKLINE_HOST (127.0.0.1)")]
-PortOpt = Annotated[int | None, typer.Option(help="Overrides HOOKLINE_PORT (8780)")]
+# Text, judged by Settings like the variable (and explained alike by cli_errors).
+PortOpt = Annotated[
+    str | None, typer.Option(help="Overrides HOOKLINE_PORT (8780)", metavar="INTEGER")
+]
 DevOpt = Annotated[
     bool,
     typer.Option(
@@ -44,18 +58,32 @@ DevOpt = Annotated[
 CLI_PRINCIPAL = Principal(key_id="cli", role=Role.ADMIN, tenant_id=None)
 
 
+# The settings of the running command, for explaining its database's problems.
+_current: list[Settings] = []
+
+
+def _say(text: str) -> None:
+    """A message on stderr, as written: no markup read into it, no wrapping."""
+    typer.echo(f"hookline: {text}", err=True)
+
+
 def _settings(**overrides: Any) -> Settings:
-    given = {k: v for k, v in overrides.items() if v is not None}
+    """The settings: flags (`cli_flags`) over HOOKLINE_* variables over defaults. A bad
+    one ends the command with a line per problem (exit 2)."""
+    flags = {**cli_flags.given(), **{k: v for k, v in overrides.items() if v is not None}}
     try:
-        return Settings(**given)
-    except Exception as exc:  # pydantic's message names the setting
-        console.print(f"[red]Bad setting:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        settings = Settings(**flags)
+    except ValidationError as exc:
+        for line in cli_errors.setting_problems(exc, flags=flags):
+            _say(line)
+        raise typer.Exit(2) from None
+    _current[:] = [settings]
+    return settings
 
 
 def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a command's coroutine; configuration and database problems end it with a
-    one-line message instead of a traceback."""
+    short message instead of a traceback."""
     try:
         import uvloop
 
@@ -65,11 +93,22 @@ def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     try:
         return runner(main())
     except ConfigurationError as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _say(f"cannot start: {exc}")
+        raise typer.Exit(2) from None
     except StoreUnavailable as exc:
-        console.print(f"[red]The database is unreachable:[/red] {exc}")
-        raise typer.Exit(3) from exc
+        explained = _database_problem(exc)
+        _say(explained or f"the database is unreachable: {exc}")
+        raise typer.Exit(3) from None
+    except Exception as exc:
+        explained = _database_problem(exc)
+        if explained is None:
+            raise
+        _say(explained)
+        raise typer.Exit(2) from None
+
+
+def _database_problem(exc: BaseException) -> str | None:
+    return cli_errors.database_problem(exc, _current[0].database_url) if _current else None
 
 
 def _build(settings: Settings) -> Runtime:
@@ -78,8 +117,14 @@ def _build(settings: Settings) -> Runtime:
         tracing.configure()  # on when the standard OTEL_* variables ask for traces
         return Runtime.build(settings)
     except (ConfigurationError, ValueError) as exc:
-        console.print(f"[red]Cannot start:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _say(f"cannot start: {exc}")
+        raise typer.Exit(2) from None
+    except OSError as exc:  # the SQLite file's folder cannot be made, say
+        explained = _database_problem(exc)
+        if explained is None:
+            raise
+        _say(explained)
+        raise typer.Exit(2) from None
 
 
 def _announce(runtime: Runtime, *, role: str) -> None:
@@ -168,6 +213,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
 
 
 @app.command()
+@with_setting_flags
 def serve(
     dev: DevOpt = False,
     host: HostOpt = None,
@@ -181,6 +227,7 @@ def serve(
 
 
 @app.command()
+@with_setting_flags
 def api(
     dev: DevOpt = False,
     host: HostOpt = None,
@@ -194,6 +241,7 @@ def api(
 
 
 @app.command()
+@with_setting_flags
 def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
     """A delivery worker alone. Stops gracefully on SIGTERM or Ctrl-C."""
     extra: dict[str, Any] = {"allow_http": True, "allow_private_targets": True} if dev else {}
@@ -208,7 +256,9 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
         collector.settle()
         if settings.metrics_port:
-            telemetry.serve_metrics(settings.metrics_port, settings.host)
+            telemetry.serve_metrics(
+                settings.metrics_port, settings.host, token=settings.metrics_token
+            )
             console.print(f"metrics: http://{settings.host}:{settings.metrics_port}/metrics")
         try:
             await runtime.run_worker()

@@ -4,7 +4,13 @@ count publishes, workers count attempts); queue gauges are read from the databas
 
 from __future__ import annotations
 
+import hmac
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -13,9 +19,7 @@ from prometheus_client import (
     Gauge,
     Histogram,
     generate_latest,
-)
-from prometheus_client import (
-    start_http_server as _start_http_server,
+    make_wsgi_app,
 )
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -91,6 +95,51 @@ def render() -> bytes:
     return generate_latest(REGISTRY)
 
 
-def serve_metrics(port: int, host: str = "127.0.0.1") -> None:
-    """Expose /metrics on its own port (for `hookline worker`, which has no API)."""
-    _start_http_server(port, addr=host, registry=REGISTRY)
+def metrics_authorized(authorization: str | None, token: str | None) -> bool:
+    """Whether a request with this Authorization header may read the metrics: always
+    when no token is configured, else only with `Bearer <token>`."""
+    if token is None:
+        return True
+    scheme, _, value = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        value.strip().encode(), token.encode()
+    )
+
+
+class _MetricsServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:  # no line per scrape
+        pass
+
+
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _guarded(app: Wsgi, token: str | None) -> Wsgi:
+    def guarded(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if metrics_authorized(environ.get("HTTP_AUTHORIZATION"), token):
+            return app(environ, start_response)
+        start_response(
+            "401 Unauthorized",
+            [("Content-Type", "text/plain; charset=utf-8"), ("WWW-Authenticate", "Bearer")],
+        )
+        return [b"/metrics needs Authorization: Bearer <HOOKLINE_METRICS_TOKEN>\n"]
+
+    return guarded
+
+
+def serve_metrics(port: int, host: str = "127.0.0.1", *, token: str | None = None) -> None:
+    """Expose /metrics on its own port (for `hookline worker`, which has no API), in a
+    thread; with `token`, only to `Authorization: Bearer <token>`."""
+    server_class = type(
+        "MetricsServer",
+        (_MetricsServer,),
+        {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET},
+    )
+    httpd: WSGIServer = make_server(
+        host, port, _guarded(make_wsgi_app(REGISTRY), token), server_class, handler_class=_Quiet
+    )
+    threading.Thread(target=httpd.serve_forever, name="hookline-metrics", daemon=True).start()

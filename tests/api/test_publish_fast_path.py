@@ -169,15 +169,28 @@ async def test_anything_unusual_is_left_to_the_route(hookline, answered):
 
 async def test_the_rate_limit_applies_either_way(start, answered):
     hl = await start(api_rate_limit=0.001, api_rate_burst=3)
-    await hl.event_type("invoice.paid")  # the first of three requests of the burst
-    tid = (await hl.tenant())["id"]  # the second
+    await hl.event_type("invoice.paid")
+    tid = (await hl.tenant())["id"]
+    key = await hl.call(
+        "POST", "/v1/api-keys", 201, json={"name": "rt", "role": "runtime", "tenant_id": tid}
+    )
     path = f"/v1/tenants/{tid}/messages"
     body = orjson.dumps({"event_type": "invoice.paid", "payload": {}})
-    assert (await via_fast_path(hl.client, path, body)).status_code == 202  # the third
-    fast = await via_fast_path(hl.client, path, body)
-    routed = await via_route(hl.client, path, body)
+    limits = ("ratelimit-limit", "ratelimit-remaining", "ratelimit-reset")
+    async with hl.as_key(key["key"]) as client:
+        first = await via_fast_path(client, path, body)  # the first of the burst of 3
+        second = await via_route(client, path, body)
+        assert (first.status_code, second.status_code) == (202, 202)
+        assert [first.headers[h] for h in limits][:2] == ["3", "2"]
+        assert [second.headers[h] for h in limits][:2] == ["3", "1"]
+        assert (await via_fast_path(client, path, body)).status_code == 202  # the third
+        fast = await via_fast_path(client, path, body)
+        routed = await via_route(client, path, body)
     assert (fast.status_code, routed.status_code) == (429, 429)
-    assert answered == [tid, tid]
-    assert fast.headers["retry-after"] and routed.headers["retry-after"]
-    a, b = fast.json(), routed.json()
-    assert (a["type"], a["title"], a["status"]) == (b["type"], b["title"], b["status"])
+    assert answered == [tid, tid, tid]
+    for h in ("retry-after", *limits):
+        assert fast.headers[h] == routed.headers[h], h
+    assert fast.headers["ratelimit-remaining"] == "0"
+    assert fast.json() == routed.json()
+    assert fast.headers["retry-after"] == "1000"  # a token every 1,000 s
+    assert "retry in 1000 seconds" in fast.json()["detail"]

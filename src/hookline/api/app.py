@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from hookline import __version__
-from hookline.api import problems
+from hookline.api import docs_ui, problems
 from hookline.api.json_body import JsonByDefault
 from hookline.api.limits import BodyLimit
 from hookline.api.publish_fast_path import PublishFastPath
+from hookline.api.rate_limit import RateLimitHeaders
 from hookline.api.routes import (
     api_keys,
     deliveries,
@@ -54,7 +55,7 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # docs_ui serves /docs from files of its own
         openapi_url="/openapi.json",
         redoc_url=None,
         **_no_native_telemetry(),
@@ -62,6 +63,7 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     app.state.ctx = ctx
     problems.install(app)
     for module in (
+        docs_ui,
         health,
         metrics,
         event_types,
@@ -78,6 +80,7 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
     # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
     max_body = ctx.policy.max_payload_bytes + 64 * 1024
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(JsonByDefault)
     app.state.max_body = max_body
     return app

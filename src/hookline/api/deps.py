@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from hookline.api.rate_limit import limiter_of
+from hookline.api.rate_limit import STATE_KEY, limits_of
 from hookline.api.schemas.common import MAX_INT32
 from hookline.domain.models import Principal
 from hookline.services import api_keys
@@ -33,16 +34,41 @@ def presented_key(request: Request) -> str | None:
 
 
 async def principal_of(request: Request, ctx: Context) -> Principal:
-    """The caller behind the key (401 otherwise), within its key's rate limit (429)."""
+    """The caller behind the key (401 otherwise), within its key's rate limit (429).
+
+    A limited key's quota is left on the request for its answer's `RateLimit-*`
+    headers (`rate_limit.RateLimitHeaders`, and the publish fast path)."""
     principal = await api_keys.authenticate(ctx, presented_key(request))
-    limiter = limiter_of(
-        request.app.state, rate=ctx.policy.api_rate_limit, burst=ctx.policy.api_rate_burst
-    )
-    limiter.check(principal.key_id)
+    limiter = limits_of(request.app.state, ctx.policy).limiter_for(principal)
+    quota = limiter.take(principal.key_id)
+    if quota is not None:
+        setattr(request.state, STATE_KEY, quota)
+        if quota.retry_after:
+            raise limiter.refusal(quota)
     return principal
 
 
-async def get_principal(request: Request, ctx: ContextDep) -> Principal:
+# The two ways to present a key, as the OpenAPI declares them (Swagger UI's "Authorize").
+# They only describe: `presented_key` reads the headers, and answers 401 itself.
+BEARER = HTTPBearer(
+    scheme_name="bearer",
+    description="`Authorization: Bearer <key>` with a Hookline API key",
+    auto_error=False,
+)
+API_KEY_HEADER = APIKeyHeader(
+    name="X-API-Key",
+    scheme_name="apiKey",
+    description="`X-API-Key: <key>` with a Hookline API key",
+    auto_error=False,
+)
+
+
+async def get_principal(
+    request: Request,
+    ctx: ContextDep,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(BEARER)] = None,
+    _header: Annotated[str | None, Security(API_KEY_HEADER)] = None,
+) -> Principal:
     return await principal_of(request, ctx)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from typing import Any
 
 import orjson
@@ -95,7 +96,7 @@ def from_domain(exc: e.HooklineError, request: Request) -> Response:
             if isinstance(exc, e.Unauthorized):
                 headers["WWW-Authenticate"] = "Bearer"
             if isinstance(exc, e.RateLimited):
-                headers["Retry-After"] = str(max(1, round(exc.retry_after + 0.499)))
+                headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
             if isinstance(exc, e.RefusedTarget):
                 extra["rule"] = exc.rule
             return problem(

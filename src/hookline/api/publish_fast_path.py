@@ -36,6 +36,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from hookline.api.deps import principal_of
 from hookline.api.json_body import read_as_json
+from hookline.api.rate_limit import quota_of
 from hookline.api.routes.messages import publish_message
 from hookline.api.schemas.messages import MessageIn
 from hookline.services.context import Context
@@ -65,6 +66,9 @@ class PublishFastPath:
             await self.app(scope, _replay(body, receive), send)
             return
         response = await self._publish(scope, match.group(1), message_in)
+        quota = quota_of(scope)  # as `RateLimitHeaders` adds them inside the application
+        if quota is not None:
+            response.raw_headers.extend(quota.header_pairs())
         await response(scope, receive, send)
 
     def _plain_json(self, scope: Scope) -> bool:

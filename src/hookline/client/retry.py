@@ -3,13 +3,19 @@
 Always after 429 and 503 (Hookline did nothing) and after a connection that was never
 made; after other 5xx answers and broken connections only when the request is safe to
 repeat. The wait doubles with each try, is jittered, honours Retry-After, and is capped.
+
+Being throttled (429) is logged once per episode at WARNING on the `hookline.client`
+logger: the first 429 after a minute without one, not every retry of every request.
 """
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -21,6 +27,10 @@ _ALWAYS_RETRY = frozenset({429, 503})  # Hookline did nothing: rate limited, or 
 _RETRY_IF_REPEATABLE = frozenset({500, 502, 504})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 MAX_DELAY = 30.0
+# A 429 this long after the last one starts a new throttling episode (and its warning).
+QUIET_PERIOD = 60.0
+
+log = logging.getLogger("hookline.client")
 
 
 def retry_after(resp: httpx.Response) -> float | None:
@@ -38,12 +48,48 @@ def retry_after(resp: httpx.Response) -> float | None:
         return None
 
 
+class ThrottleNotice:
+    """Says once per throttling episode that Hookline is answering 429 (one per client)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._last: float | None = None
+        self._lock = threading.Lock()  # a sync Client may be shared by threads
+
+    def saw_429(self, call: Call[Any], resp: httpx.Response, delay: float | None) -> None:
+        now = self._clock()
+        with self._lock:
+            starts = self._last is None or now - self._last >= QUIET_PERIOD
+            self._last = now
+        if not starts:
+            return
+        then = "giving up" if delay is None else f"retrying in {delay:.1f}s"
+        log.warning(
+            "Hookline is throttling this client: %s %s answered 429 (%s); %s. Further 429s "
+            "are retried without a word until %.0fs pass without one.",
+            call.method,
+            call.path,
+            _detail(resp),
+            then,
+            QUIET_PERIOD,
+        )
+
+
+def _detail(resp: httpx.Response) -> str:
+    try:
+        detail = resp.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return detail if isinstance(detail, str) else f"Retry-After: {resp.headers.get('retry-after')}"
+
+
 @dataclass(frozen=True, slots=True)
 class Retry:
     """When to send a request again, and after how long (exponential, jittered)."""
 
     max_retries: int
     backoff: float
+    throttle: ThrottleNotice = field(default_factory=ThrottleNotice, compare=False)
 
     def _delay(self, tries: int, at_least: float | None = None) -> float:
         exp = self.backoff * 2.0**tries
@@ -53,11 +99,14 @@ class Retry:
     def after_answer(self, call: Call[Any], resp: httpx.Response, tries: int) -> float | None:
         """Seconds to wait before sending `call` again, or None to give up."""
         code = resp.status_code
-        if tries >= self.max_retries:
-            return None
-        if code in _ALWAYS_RETRY or (call.repeatable and code in _RETRY_IF_REPEATABLE):
-            return self._delay(tries, retry_after(resp))
-        return None
+        delay = None
+        if tries < self.max_retries and (
+            code in _ALWAYS_RETRY or (call.repeatable and code in _RETRY_IF_REPEATABLE)
+        ):
+            delay = self._delay(tries, retry_after(resp))
+        if code == 429:
+            self.throttle.saw_429(call, resp, delay)
+        return delay
 
     def after_failure(self, call: Call[Any], exc: httpx.TransportError, tries: int) -> float | None:
         if tries >= self.max_retries:

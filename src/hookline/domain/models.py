@@ -140,6 +140,8 @@ class Message:
     ordering_key: str | None
     created_at: datetime
     trace_context: str | None = None  # W3C traceparent of its publish span, when traced
+    # `payload.request_fingerprint` of the publish; None for messages stored before 0005.
+    fingerprint: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,11 @@ class Policy:
     max_endpoints_per_tenant: int = 10
     max_payload_bytes: int = 256 * 1024
     idempotency_window_s: float = 86400.0
-    api_rate_limit: float = 100.0  # requests per second per API key; 0 = no limit
+    api_rate_limit: float = 100.0  # requests per second per tenant-bound key; 0 = no limit
     api_rate_burst: int = 200
+    operator_api_rate_limit: float = 0.0  # per operator-wide key; 0 = no limit (the default)
+    operator_api_rate_burst: int = 0
+    metrics_token: str | None = None  # /metrics answers only `Bearer <token>` when set
     # Answers for endpoint host names at registration (tests stand in for DNS here).
     resolver: HostResolver = field(default_factory=SystemResolver)
 

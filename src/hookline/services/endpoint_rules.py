@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.errors import ValidationReport
-from hookline.domain.matching import is_pattern, is_valid_name, is_valid_pattern
+from hookline.domain.matching import is_pattern, is_valid_name, is_valid_pattern, matches
 from hookline.domain.models import (
     AuthType,
     Endpoint,
@@ -148,6 +148,35 @@ async def _check_events(
             report.add(loc, "unknown event type", event)
         elif known[event].archived and event not in already:
             report.add(loc, "this event type is archived: new subscriptions are refused", event)
+    await _check_patterns_match(conn, report, events, previous)
+
+
+async def _check_patterns_match(
+    conn: AsyncConnection,
+    report: ValidationReport,
+    events: list[str],
+    previous: Endpoint | None,
+) -> None:
+    """A new pattern must match an event type of the catalogue (DESIGN §4): `invoce.*`
+    would otherwise be accepted and silently receive nothing. Archived types take no new
+    subscriptions, so they do not count; patterns the endpoint already has are kept
+    whatever the catalogue holds now."""
+    already = set(previous.events) if previous else set()
+    new = [
+        (i, e)
+        for i, e in enumerate(events)
+        if is_pattern(e) and is_valid_pattern(e) and e not in already
+    ]
+    if not new:
+        return
+    names = await event_type_store.active_names(conn)
+    for i, pattern in new:
+        if not any(matches(pattern, name) for name in names):
+            report.add(
+                f"body.events.{i}",
+                f"{pattern!r} matches no event type in the catalogue",
+                pattern,
+            )
 
 
 def _check_auth(report: ValidationReport, auth: EndpointAuth) -> None:

@@ -5,6 +5,11 @@ Concurrent publishes share that transaction (group commit): a batch looks up its
 tenants, event types, subscriptions and idempotency keys with one query each, then
 writes every message and delivery at once. Each publish still gets its own answer: a
 refused one (unknown tenant or event type, bad payload) writes nothing.
+
+An idempotency key names one request for 24 h (DESIGN §3): the same request again is
+answered with the first message (200); another request with the key (other event type,
+payload or ordering key, compared by `payload.request_fingerprint`) is refused with 409,
+so that a second, different event never vanishes as a "repeat".
 """
 
 from __future__ import annotations
@@ -25,7 +30,13 @@ from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound,
 from hookline.domain.ids import new_id
 from hookline.domain.matching import subscribes
 from hookline.domain.models import DeliveryStatus, Message, Principal
-from hookline.domain.payload import MAX_PAYLOAD_DEPTH, message_body, nesting_depth
+from hookline.domain.payload import (
+    MAX_PAYLOAD_DEPTH,
+    body_data,
+    message_body,
+    nesting_depth,
+    request_fingerprint,
+)
 from hookline.domain.payload_schema import payload_errors
 from hookline.services.access import Permission, require, tenant_visible
 from hookline.services.context import Context
@@ -96,6 +107,7 @@ class _Request:
     message_id: str
     created_at: datetime
     window: timedelta
+    fingerprint: str
     trace_context: str | None = None  # the publish span's traceparent, stored with the row
 
 
@@ -128,6 +140,9 @@ async def publish(
         message_id=new_id("msg"),
         created_at=utcnow(),
         window=timedelta(seconds=ctx.policy.idempotency_window_s),
+        fingerprint=request_fingerprint(
+            event_type=event_type, payload=payload, ordering_key=ordering_key
+        ),
     )
     if not tracing.ENABLED:
         return await _submit(ctx, request)
@@ -147,11 +162,18 @@ async def publish(
 async def _submit(ctx: Context, request: _Request) -> Published:
     try:
         published = await _committer(ctx).submit(request)
-    except IntegrityError as exc:  # the tenant or an endpoint was deleted meanwhile
-        raise Conflict(
-            "The tenant or its endpoints changed while publishing; nothing was stored. "
-            "Publish again."
-        ) from exc
+    except IntegrityError:
+        # Another process stored a message with this idempotency key since the batch
+        # looked (its unique index refused ours), or the tenant or an endpoint was
+        # deleted meanwhile. Once more: now the batch sees what the other one committed
+        # and answers as for any repeat (200, or 409 for another request).
+        try:
+            published = await _committer(ctx).submit(request)
+        except IntegrityError as exc:
+            raise Conflict(
+                "The tenant or its endpoints changed while publishing; nothing was stored. "
+                "Publish again."
+            ) from exc
     if published.created:
         telemetry.MESSAGES_PUBLISHED.inc()
         telemetry.DELIVERIES_CREATED.inc(published.deliveries)
@@ -203,24 +225,30 @@ async def _publish_batch(
     rows: list[delivery_store.NewDelivery] = []
     replays: dict[int, Message] = {}
     for i, r, tid in accepted:
+        pair = (tid, r.idempotency_key or "")
         if r.idempotency_key is not None:
-            pair = (tid, r.idempotency_key)
-            if pair in first_with_key:  # a twin earlier in this batch answers for it
-                replays[i] = messages[first_with_key[pair]]
-                continue
+            first = messages[first_with_key[pair]] if pair in first_with_key else None
             found = earlier.get(pair)
-            if found is not None and found.created_at + r.window > r.created_at:
-                replays[i] = found
+            if first is None and found is not None:
+                if found.created_at + r.window > r.created_at:
+                    first = found
+                else:  # its 24 h are over: the key may name a new message
+                    await message_store.forget_idempotency_key(conn, found.id)
+                    del earlier[pair]
+            if first is not None:  # a twin earlier in this batch, or in the database
+                if first.fingerprint is not None and first.fingerprint != r.fingerprint:
+                    outcomes[i] = _mismatch(r, first)
+                else:
+                    replays[i] = first
                 continue
-            if found is not None:  # its 24 h are over: the key may name a new message
-                await message_store.forget_idempotency_key(conn, found.id)
-            first_with_key[pair] = len(messages)
         message = _message(r, tid)
         try:
             fanned = _fan_out(targets.get(tid, []), message, r.only_endpoint)
         except Exception as exc:
             outcomes[i] = exc
             continue
+        if r.idempotency_key is not None:
+            first_with_key[pair] = len(messages)
         messages.append(message)
         rows.extend(fanned)
         outcomes[i] = Published(
@@ -239,6 +267,25 @@ async def _publish_batch(
         n = twin.deliveries if twin is not None else counts.get(m.id, 0)
         outcomes[i] = Published(m, n, created=False)
     return [o for o in outcomes if o is not None]
+
+
+def _mismatch(r: _Request, first: Message) -> Conflict:
+    """The 409 for a key reused with another request, naming what differs."""
+    errors = []
+    if first.event_type != r.event_type:
+        errors.append(FieldError("body.event_type", "differs from the first request", r.event_type))
+    if first.ordering_key != r.ordering_key:
+        errors.append(
+            FieldError("body.ordering_key", "differs from the first request", r.ordering_key)
+        )
+    if body_data(first.body) != r.payload:
+        errors.append(FieldError("body.payload", "differs from the first request"))
+    return Conflict(
+        f"The idempotency key {r.idempotency_key!r} was used within 24 h for a different "
+        f"request (message {first.id}); nothing was stored. Publish a different event "
+        "with a key of its own.",
+        errors=errors,
+    )
 
 
 def _check_event(r: _Request, known: Any) -> None:
@@ -269,6 +316,7 @@ def _message(r: _Request, tenant_id: str) -> Message:
         idempotency_key=r.idempotency_key,
         ordering_key=r.ordering_key,
         created_at=r.created_at,
+        fingerprint=r.fingerprint,
         trace_context=r.trace_context,
     )
 

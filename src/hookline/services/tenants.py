@@ -20,6 +20,7 @@ from hookline.services.validation import check_uid
 from hookline.store import tenants as store
 
 _UNSET: Any = object()
+MAX_NAME = 200
 
 
 async def create(
@@ -34,6 +35,7 @@ async def create(
     require(principal, Permission.ADMIN)
     require_operator(principal)
     report = ValidationReport()
+    check_name(report, name)
     check_uid(report, uid, "body.uid")
     report.raise_if_any()
     now = utcnow()
@@ -43,6 +45,13 @@ async def create(
             raise Conflict(f"The uid {uid!r} is already taken.")
         await store.insert_tenant(conn, tenant)
     return tenant
+
+
+def check_name(report: ValidationReport, name: str) -> None:
+    if not name.strip():
+        report.add("body.name", "a tenant needs a name", name)
+    elif len(name) > MAX_NAME:
+        report.add("body.name", f"at most {MAX_NAME} characters", name)
 
 
 async def get(ctx: Context, principal: Principal, ref: str) -> Tenant:

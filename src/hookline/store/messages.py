@@ -27,6 +27,7 @@ def _to_model(row: Row[Any]) -> Message:
         ordering_key=row.ordering_key,
         created_at=row.created_at,
         trace_context=row.trace_context,
+        fingerprint=row.request_fingerprint,
     )
 
 
@@ -40,6 +41,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "ordering_key": message.ordering_key,
         "created_at": message.created_at,
         "trace_context": message.trace_context,
+        "request_fingerprint": message.fingerprint,
     }
 
 

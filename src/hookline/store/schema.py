@@ -111,6 +111,9 @@ messages = Table(
     # W3C traceparent of the publish span, when the publishing process traces: the
     # attempts' spans link to it, in whatever process they run (0007).
     Column("trace_context", String(55), nullable=True),
+    # SHA-256 of what the publish asked for (event type, payload, ordering key): the same
+    # idempotency key with another request is refused (409) instead of answered as this.
+    Column("request_fingerprint", String(64), nullable=True),
     UniqueConstraint("tenant_id", "idempotency_key"),
     Index(None, "tenant_id", "id"),
     Index(None, "created_at"),

@@ -33,8 +33,12 @@ router = APIRouter(
     responses={
         200: {
             "model": MessageOut,
-            "description": "Same idempotency key: the first message",
-        }
+            "description": "Same idempotency key and the same request: the first message",
+        },
+        409: {
+            "description": "Same idempotency key within 24 h with a different request "
+            "(event type, payload or ordering key): nothing is stored",
+        },
     },
     summary="Publish an event to every endpoint of the tenant subscribed to its type",
 )
