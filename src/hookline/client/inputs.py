@@ -39,6 +39,7 @@ class EndpointSettings(TypedDict, total=False):
     signature: SignatureIn
     secret: str
     generate_secret: bool
+    channels: list[str] | None
 
 
 class EndpointOptions(EndpointSettings, total=False):
@@ -59,3 +60,4 @@ class EndpointPatch(TypedDict, total=False):
     auth: dict[str, str] | None
     headers: dict[str, str]
     signature: SignatureIn | None
+    channels: list[str] | None

@@ -87,6 +87,7 @@ class Endpoint(Model):
     created_at: datetime
     updated_at: datetime
     secret: str | None = None  # in the create (and PUT-create) answer only: shown once
+    channels: list[str] | None = None  # None: every message
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
@@ -127,6 +128,7 @@ class Message(Model):
     created_at: datetime
     deliveries: int
     delivery_statuses: list[DeliveryStatus] = field(default_factory=list)  # get() only
+    channels: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:

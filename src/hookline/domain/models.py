@@ -112,6 +112,8 @@ class Endpoint:
     last_success_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    # The channels it listens to; empty: every message (domain/channels.py).
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,7 @@ class Message:
     idempotency_key: str | None
     ordering_key: str | None
     created_at: datetime
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline.domain.channels import check_channels
 from hookline.domain.errors import ValidationReport
 from hookline.domain.matching import is_pattern, is_valid_name, is_valid_pattern
 from hookline.domain.models import (
@@ -64,6 +65,7 @@ class EndpointSpec:
     signature: SignatureConfig = field(default_factory=SignatureConfig)
     secret: str | None = None
     generate_secret: bool = True
+    channels: list[str] | None = None  # None (or empty): every message
 
 
 def is_reserved_header(name: str) -> bool:
@@ -107,8 +109,11 @@ async def validate_spec(
     for name, value in spec.headers.items():
         _check_header(report, f"body.headers.{name}", name, value)
     _check_signature(report, spec)
+    channels = check_channels(report, spec.channels, "body.channels")
     report.raise_if_any()
-    return replace(spec, url=url, events=list(dict.fromkeys(spec.events)))
+    return replace(
+        spec, url=url, events=list(dict.fromkeys(spec.events)), channels=list(channels) or None
+    )
 
 
 async def check_destination(policy: Policy, url: str, *, previous: Endpoint | None) -> None:

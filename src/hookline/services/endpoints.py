@@ -74,6 +74,7 @@ def _apply(spec: EndpointSpec, base: Endpoint) -> Endpoint:
         headers=dict(spec.headers),
         signature=spec.signature,
         updated_at=now,
+        channels=tuple(spec.channels or ()),
     )
 
 
@@ -197,6 +198,7 @@ def spec_of(endpoint: Endpoint) -> EndpointSpec:
         signature=endpoint.signature,
         secret=None,
         generate_secret=False,
+        channels=list(endpoint.channels) or None,
     )
 
 

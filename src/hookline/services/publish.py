@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline import telemetry
+from hookline.domain.channels import checked_channels, receives
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from hookline.domain.ids import new_id
@@ -83,6 +84,7 @@ class _Request:
     message_id: str
     created_at: datetime
     window: timedelta
+    channels: tuple[str, ...] = ()
 
 
 async def publish(
@@ -95,13 +97,17 @@ async def publish(
     idempotency_key: str | None = None,
     ordering_key: str | None = None,
     only_endpoint: str | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Published:
     """Store the message and its deliveries; wake the workers.
 
     `only_endpoint` targets one endpoint whatever it subscribes to (the test button).
+    `channels` (up to ten) narrow it to the endpoints that listen to one of them, besides
+    those that listen to no channel at all.
     """
     require(principal, Permission.PUBLISH)
     _check_keys(idempotency_key, ordering_key)
+    message_channels = checked_channels(channels, "body.channels")
     encode_payload(payload, limit=ctx.policy.max_payload_bytes)
     request = _Request(
         principal=principal,
@@ -114,6 +120,7 @@ async def publish(
         message_id=new_id("msg"),
         created_at=utcnow(),
         window=timedelta(seconds=ctx.policy.idempotency_window_s),
+        channels=message_channels,
     )
     try:
         published = await _committer(ctx).submit(request)
@@ -239,6 +246,7 @@ def _message(r: _Request, tenant_id: str) -> Message:
         idempotency_key=r.idempotency_key,
         ordering_key=r.ordering_key,
         created_at=r.created_at,
+        channels=r.channels,
     )
 
 
@@ -250,7 +258,11 @@ def _fan_out(
         if not targets:
             raise NotFound(f"No endpoint {only_endpoint!r} in this tenant.")
     else:
-        targets = [t for t in targets if subscribes(t.events, message.event_type)]
+        targets = [
+            t
+            for t in targets
+            if subscribes(t.events, message.event_type) and receives(t.channels, message.channels)
+        ]
     return [
         delivery_store.NewDelivery(
             id=new_id("dlv"),

@@ -6,9 +6,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from hookline.domain.models import Message, Page
 from hookline.store.bulk import execute_many
@@ -25,7 +26,16 @@ def _to_model(row: Row[Any]) -> Message:
         idempotency_key=row.idempotency_key,
         ordering_key=row.ordering_key,
         created_at=row.created_at,
+        channels=tuple(row.channels or ()),
     )
+
+
+def carries_channel(column: Any, channel: str) -> ColumnElement[bool]:
+    """Whether the JSON list in `column` holds `channel`, on both databases: the list's
+    text holds the name in double quotes, which no channel name contains (its pattern
+    allows neither quotes nor backslashes), so the match is exact. No index serves it:
+    it narrows a list already bounded by tenant (or endpoint) and page size."""
+    return cast(column, Text).contains(f'"{channel}"', autoescape=True)
 
 
 def message_values(message: Message) -> dict[str, Any]:
@@ -36,6 +46,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "body": message.body,
         "idempotency_key": message.idempotency_key,
         "ordering_key": message.ordering_key,
+        "channels": list(message.channels) or None,
         "created_at": message.created_at,
     }
 
@@ -66,6 +77,14 @@ async def get_message(conn: AsyncConnection, *, tenant_id: str, message_id: str)
     return _to_model(row) if row else None
 
 
+async def find_message(conn: AsyncConnection, *, tenant_id: str, ref: str) -> Message | None:
+    """By id or, failing that, by idempotency key (Svix's `eventId`) within one tenant."""
+    found = await get_message(conn, tenant_id=tenant_id, message_id=ref)
+    if found is None:
+        found = await find_by_idempotency_key(conn, tenant_id=tenant_id, key=ref)
+    return found
+
+
 _BODIES = select(t.c.id, t.c.body).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
 
 
@@ -86,10 +105,17 @@ async def list_messages(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    channel: str | None = None,
+    event_types: Sequence[str] | None = None,
+    descending: bool = True,
 ) -> Page[Message]:
     stmt = select(t).where(t.c.tenant_id == tenant_id)
     if event_type:
         stmt = stmt.where(t.c.event_type == event_type)
+    if event_types:
+        stmt = stmt.where(t.c.event_type.in_(list(event_types)))
+    if channel:
+        stmt = stmt.where(carries_channel(t.c.channels, channel))
     if since:
         stmt = stmt.where(t.c.created_at >= since)
     if until:
@@ -102,7 +128,7 @@ async def list_messages(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=True,
+        descending=descending,
     )
 
 

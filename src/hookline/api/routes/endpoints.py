@@ -69,6 +69,7 @@ def _spec(body: EndpointIn) -> EndpointSpec:
         signature=body.signature.to_domain() if body.signature else SignatureConfig(),
         secret=body.secret,
         generate_secret=body.generate_secret,
+        channels=body.channels,
     )
 
 
