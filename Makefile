@@ -9,6 +9,10 @@ PYTEST_ARGS ?=
 
 install: $(VENV)/.installed
 
+# The npm SDK the Svix door's tests run (tests/package-lock.json pins it); again only
+# when the lockfile changes.
+NODE_DEPS := tests/node_modules/.installed
+
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,7 +32,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install lint  ## the whole suite, on SQLite and PostgreSQL
+$(NODE_DEPS): tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install lint $(NODE_DEPS)  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
@@ -39,4 +47,4 @@ format: install
 	$(BIN)/ruff format src tests
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/node_modules

@@ -75,6 +75,7 @@ async def list_(
     limit: int = 50,
     cursor: str | None = None,
     offset: int | None = None,
+    descending: bool = False,
 ) -> Page[EventType]:
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
@@ -84,6 +85,7 @@ async def list_(
             limit=limit,
             cursor=cursor,
             offset=offset,
+            descending=descending,
         )
 
 

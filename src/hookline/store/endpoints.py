@@ -226,6 +226,7 @@ async def list_endpoints(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    descending: bool = False,
 ) -> Page[Endpoint]:
     return await fetch_page(
         conn,
@@ -235,7 +236,7 @@ async def list_endpoints(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=False,
+        descending=descending,
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -18,15 +18,20 @@ from hookline.store.schema import messages as t
 
 
 def _to_model(row: Row[Any]) -> Message:
+    return message_of_row(row._mapping)
+
+
+def message_of_row(values: Mapping[Any, Any]) -> Message:
+    """A message from its columns by name (a row of this table, or of a join)."""
     return Message(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        event_type=row.event_type,
-        body=bytes(row.body),
-        idempotency_key=row.idempotency_key,
-        ordering_key=row.ordering_key,
-        created_at=row.created_at,
-        channels=tuple(row.channels or ()),
+        id=values["id"],
+        tenant_id=values["tenant_id"],
+        event_type=values["event_type"],
+        body=bytes(values["body"]),
+        idempotency_key=values["idempotency_key"],
+        ordering_key=values["ordering_key"],
+        created_at=values["created_at"],
+        channels=tuple(values["channels"] or ()),
     )
 
 
@@ -83,6 +88,16 @@ async def find_message(conn: AsyncConnection, *, tenant_id: str, ref: str) -> Me
     if found is None:
         found = await find_by_idempotency_key(conn, tenant_id=tenant_id, key=ref)
     return found
+
+
+async def get_messages(
+    conn: AsyncConnection, *, tenant_id: str, ids: Sequence[str]
+) -> dict[str, Message]:
+    """A tenant's messages by id (those not found are absent)."""
+    if not ids:
+        return {}
+    stmt = select(t).where(t.c.tenant_id == tenant_id, t.c.id.in_(list(set(ids))))
+    return {r.id: _to_model(r) for r in (await conn.execute(stmt)).all()}
 
 
 _BODIES = select(t.c.id, t.c.body).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
