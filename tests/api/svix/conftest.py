@@ -38,8 +38,9 @@ async def sdk(hookline: Hookline) -> AsyncIterator[MakeSdk]:
 def svix_http(hookline: Hookline) -> Callable[..., httpx.AsyncClient]:
     """A plain HTTP client for /api/v1/ (what an SDK would send, written by hand)."""
 
-    def _make(key: str | None = None) -> httpx.AsyncClient:
-        return hookline.as_key(key if key is not None else hookline.admin_key)
+    def _make(*key: str | None) -> httpx.AsyncClient:
+        """No argument: the admin key; `None`: no key at all."""
+        return hookline.as_key(key[0] if key else hookline.admin_key)
 
     return _make
 

@@ -11,6 +11,7 @@ fails validation keeps pydantic's error types.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +23,7 @@ from hookline.api.problems import TYPE_BASE
 from hookline.domain.errors import ForeignTenant, HooklineError, NotFound
 
 PREFIX = "/api/v1"
+_SNAKE = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")
 
 # Svix's own codes where it has one for the status (its server's defaults).
 _CODES = {
@@ -54,13 +56,31 @@ def validation_error(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"detail": items}
 
 
+# Hookline's names for fields that Svix calls otherwise (the rest only change case).
+_SVIX_NAMES = {"events": "eventTypes", "rate_limit": "throttleRate", "event_type": "eventType"}
+
+
+def svix_location(location: str) -> list[str]:
+    """A field's location (`body.event_type`) in Svix's names (`["body", "eventType"]`)."""
+    parts = [p for p in location.split(".") if p]
+    return [parts[0], *(_SVIX_NAMES.get(p) or _camel(p) for p in parts[1:])] if parts else []
+
+
+def _camel(name: str) -> str:
+    """`grace_period` → `gracePeriod`; anything else (a header's name, an index) stays."""
+    if not _SNAKE.fullmatch(name):
+        return name
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def from_problem(status: int, problem: dict[str, Any]) -> dict[str, Any]:
     """A problem+json body as Svix's error body of the same status."""
     detail = str(problem.get("detail") or problem.get("title") or "Error")
     if status == 422:
         items = [
             {
-                "loc": [p for p in str(e.get("location", "body")).split(".") if p],
+                "loc": svix_location(str(e.get("location") or "body")),
                 "msg": str(e.get("message", "")),
                 "type": "value_error",
             }
