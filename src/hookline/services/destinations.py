@@ -16,7 +16,7 @@ from hookline.domain.errors import NotFound
 from hookline.domain.models import Delivery, DeliveryStatus, Endpoint, Message, Page, Principal
 from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
 from hookline.services.context import Context
-from hookline.store import deliveries as store
+from hookline.store import destinations as store
 from hookline.store import endpoints as endpoint_store
 from hookline.store import messages as message_store
 

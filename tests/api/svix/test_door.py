@@ -49,6 +49,16 @@ async def test_both_slashes_are_answered_without_a_redirect(hookline, svix_http)
     assert native.status_code == 307
 
 
+async def test_a_body_sent_as_a_form_is_read_as_json(hookline, svix_http):
+    async with svix_http() as client:  # what `curl -d '{...}'` sends
+        resp = await client.post(
+            "/api/v1/app",
+            content=b'{"name": "Acme"}',
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+    assert resp.status_code == 201, resp.text
+
+
 async def test_errors_have_svix_shapes(hookline, svix_http):
     async with svix_http(None) as anonymous:
         body = _http_error(await anonymous.get("/api/v1/app"), 401, "authentication_failed")
