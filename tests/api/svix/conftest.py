@@ -11,9 +11,22 @@ import httpx
 import pytest
 from svix.api import SvixAsync, SvixOptions
 
-from support.harness import Hookline
+from support.databases import SqliteTemplate
+from support.harness import Hookline, settings_for, start_hookline
 
 MakeSdk = Callable[..., SvixAsync]
+_sqlite = SqliteTemplate()
+
+
+@pytest.fixture
+async def door_only(tmp_path: Any) -> AsyncIterator[Hookline]:
+    """Hookline on SQLite alone, for tests of the door itself (paths, error shapes) that
+    store nothing either database would keep differently."""
+    hl = await start_hookline(settings_for(await _sqlite.create(tmp_path)))
+    try:
+        yield hl
+    finally:
+        await hl.stop()
 
 
 @pytest.fixture

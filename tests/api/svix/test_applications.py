@@ -53,6 +53,12 @@ async def test_applications_are_tenants(hookline, svix_http):
             assert refused.status_code == 422, refused.text
             assert refused.json()["detail"][0]["loc"] == ["body", "throttleRate"]
 
+        # A filter Hookline cannot apply is refused rather than ignored.
+        filtered = await client.get(
+            "/api/v1/app", params={"exclude_apps_with_no_endpoints": "true"}
+        )
+        assert filtered.status_code == 422
+        assert filtered.json()["detail"][0]["loc"] == ["query", "exclude_apps_with_no_endpoints"]
         assert (await client.delete("/api/v1/app/globex")).status_code == 204
         assert (await client.get("/api/v1/app/globex")).status_code == 404
         assert (await hookline.client.get("/v1/tenants/globex")).status_code == 404

@@ -1,6 +1,9 @@
 """The door itself: paths with and without a trailing slash (no redirect), Svix's error
 bodies for every error whoever makes it, the limits and the network policy in Svix's
-shape, the catch-all that names the Svix feature Hookline lacks, and health."""
+shape, the catch-all that names the Svix feature Hookline lacks, and health.
+
+What only the door does runs on SQLite alone (`door_only`); the limits, which the store
+keeps, on both databases."""
 
 from __future__ import annotations
 
@@ -29,9 +32,9 @@ def _validation_error(resp, *locations: tuple[str, ...]) -> list[dict]:
     return list(items)
 
 
-async def test_both_slashes_are_answered_without_a_redirect(hookline, svix_http):
-    await hookline.event_type("invoice.paid")
-    async with svix_http() as client:
+async def test_both_slashes_are_answered_without_a_redirect(door_only):
+    await door_only.event_type("invoice.paid")
+    async with door_only.as_key(door_only.admin_key) as client:
         for path in ("/api/v1/app", "/api/v1/app/", "/api/v1/event-type/"):
             resp = await client.get(path)
             assert resp.status_code == 200, (path, resp.text)
@@ -45,12 +48,12 @@ async def test_both_slashes_are_answered_without_a_redirect(hookline, svix_http)
         assert (await client.get(f"/api/v1/app/acme/msg/{sent.json()['id']}/")).status_code == 200
         assert (await client.get("/api/v1/health/")).status_code == 204
     # The native API is as it was: its router still redirects.
-    native = await hookline.client.get("/v1/tenants/")
+    native = await door_only.client.get("/v1/tenants/")
     assert native.status_code == 307
 
 
-async def test_a_body_sent_as_a_form_is_read_as_json(hookline, svix_http):
-    async with svix_http() as client:  # what `curl -d '{...}'` sends
+async def test_a_body_sent_as_a_form_is_read_as_json(door_only):
+    async with door_only.as_key(door_only.admin_key) as client:  # what `curl -d '{...}'` sends
         resp = await client.post(
             "/api/v1/app",
             content=b'{"name": "Acme"}',
@@ -59,13 +62,13 @@ async def test_a_body_sent_as_a_form_is_read_as_json(hookline, svix_http):
     assert resp.status_code == 201, resp.text
 
 
-async def test_errors_have_svix_shapes(hookline, svix_http):
-    async with svix_http(None) as anonymous:
+async def test_errors_have_svix_shapes(door_only):
+    async with door_only.as_key(None) as anonymous:
         body = _http_error(await anonymous.get("/api/v1/app"), 401, "authentication_failed")
         assert "key" in body["detail"].lower()
-    async with svix_http("hl_admin_not_a_real_key") as wrong:
+    async with door_only.as_key("hl_admin_not_a_real_key") as wrong:
         _http_error(await wrong.get("/api/v1/app"), 401, "authentication_failed")
-    async with svix_http() as client:
+    async with door_only.as_key(door_only.admin_key) as client:
         _http_error(await client.get("/api/v1/app/nobody"), 404, "not_found")
         # Request validation keeps pydantic's types, in Svix's field names.
         items = _validation_error(
@@ -144,16 +147,16 @@ UNSUPPORTED = [
 ]
 
 
-async def test_what_hookline_does_not_have_is_a_clear_404(hookline, svix_http):
-    async with svix_http() as client:
+async def test_what_hookline_does_not_have_is_a_clear_404(door_only):
+    async with door_only.as_key(door_only.admin_key) as client:
         for method, path, feature in UNSUPPORTED:
             body = _http_error(await client.request(method, path), 404, "not_found")
             assert feature in body["detail"], (path, body)
             assert method in body["detail"]
 
 
-async def test_health_needs_no_key(hookline, svix_http):
-    async with svix_http(None) as anonymous:
+async def test_health_needs_no_key(door_only):
+    async with door_only.as_key(None) as anonymous:
         resp = await anonymous.get("/api/v1/health")
     assert resp.status_code == 204
     assert resp.content == b""

@@ -61,9 +61,12 @@ _SVIX_NAMES = {"events": "eventTypes", "rate_limit": "throttleRate", "event_type
 
 
 def svix_location(location: str) -> list[str]:
-    """A field's location (`body.event_type`) in Svix's names (`["body", "eventType"]`)."""
+    """A field's location (`body.event_type`) in Svix's names (`["body", "eventType"]`);
+    Svix's query parameters are snake_case, as Hookline's."""
     parts = [p for p in location.split(".") if p]
-    return [parts[0], *(_SVIX_NAMES.get(p) or _camel(p) for p in parts[1:])] if parts else []
+    if not parts or parts[0] != "body":  # query parameters keep their snake_case names
+        return parts
+    return [parts[0], *(_SVIX_NAMES.get(p) or _camel(p) for p in parts[1:])]
 
 
 def _camel(name: str) -> str:

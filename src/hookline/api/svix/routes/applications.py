@@ -36,7 +36,24 @@ async def list_applications(
     limit: Limit = 50,
     iterator: Iterator = None,
     order: OrderParam = None,
+    exclude_apps_with_no_endpoints: bool = False,
+    exclude_apps_with_disabled_endpoints: bool = False,
+    exclude_apps_with_svix_play_endpoints: bool = False,
 ) -> ListResponse[ApplicationOut]:
+    excluding = [
+        name
+        for name, asked in (
+            ("exclude_apps_with_no_endpoints", exclude_apps_with_no_endpoints),
+            ("exclude_apps_with_disabled_endpoints", exclude_apps_with_disabled_endpoints),
+            ("exclude_apps_with_svix_play_endpoints", exclude_apps_with_svix_play_endpoints),
+        )
+        if asked
+    ]
+    if excluding:  # a filter left out would answer more than was asked for
+        raise InvalidInput(
+            "Hookline lists every application; it cannot leave some out by their endpoints.",
+            errors=[FieldError(f"query.{name}", "not supported", True) for name in excluding],
+        )
     at = window(iterator, order, default=Order.ASCENDING)
     page = await tenants.list_(ctx, who, limit=limit, cursor=at.cursor, descending=at.descending)
     return list_response(
