@@ -12,6 +12,9 @@ PYTEST_ARGS ?=
 #           (make install, make test, make lint, make format)
 SERVER_STAMP := $(VENV)/.installed-server
 DEV_STAMP    := $(VENV)/.installed-dev
+# The npm SDK the Svix door's tests run (tests/package-lock.json pins it); again only
+# when the lockfile changes.
+NODE_DEPS    := tests/node_modules/.installed
 
 .PHONY: install install-server serve dev test lint format bench clean
 
@@ -46,7 +49,11 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: install lint  ## the whole suite, on SQLite and PostgreSQL
+$(NODE_DEPS): tests/package.json tests/package-lock.json
+	cd tests && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: install lint $(NODE_DEPS)  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: install-server  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
@@ -57,4 +64,4 @@ format: install
 	$(BIN)/ruff format src tests
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache test-artifacts tests/node_modules

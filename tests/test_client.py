@@ -253,6 +253,38 @@ async def test_the_async_client(hookline, receivers):
         assert invalid.value.errors
 
 
+async def test_channels_with_the_clients(hookline, receivers):
+    rx = await receivers()
+    async with AsyncClient(hookline.url, hookline.admin_key) as c:
+        await c.event_types.create(name="invoice.paid")
+        await c.tenants.create(name="Acme", uid="acme")
+        listening = await c.endpoints.create(
+            tenant="acme", url=rx.url, events=["*"], channels=["eu"]
+        )
+        everything = await c.endpoints.create(tenant="acme", url=rx.url, events=["*"])
+        assert (listening.channels, everything.channels) == (["eu"], None)
+        eu = await c.messages.publish(
+            tenant="acme", event_type="invoice.paid", payload={}, channels=["eu"]
+        )
+        other = await c.messages.publish(tenant="acme", event_type="invoice.paid", payload={})
+        assert (eu.channels, eu.deliveries, other.channels, other.deliveries) == (
+            ["eu"],
+            2,
+            None,
+            1,
+        )
+        assert [m.id async for m in c.messages.list(tenant="acme", channel="eu")] == [eu.id]
+        patched = await c.endpoints.update(tenant="acme", endpoint=listening.id, channels=None)
+        assert patched.channels is None
+
+    def sync_side() -> list[str]:
+        with Client(hookline.url, hookline.admin_key) as c:
+            c.messages.publish(tenant="acme", event_type="invoice.paid", payload={}, channels=["x"])
+            return [m.id for m in c.messages.list(tenant="acme", channel="x")]
+
+    assert len(await in_thread(sync_side)) == 1
+
+
 async def _final(c: AsyncClient, message: str) -> Any:
     for _ in range(300):
         msg = await c.messages.get(tenant="acme", message=message)

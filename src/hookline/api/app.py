@@ -29,6 +29,8 @@ from hookline.api.routes import (
     stats,
     tenants,
 )
+from hookline.api.svix import router as svix
+from hookline.api.svix.door import SvixDoor
 from hookline.services.context import Context
 
 DESCRIPTION = (
@@ -77,16 +79,19 @@ def create_app(ctx: Context, *, lifespan: Lifespan | None = None) -> FastAPI:
         api_keys,
     ):
         app.include_router(module.router)
+    svix.install(app)  # the Svix-compatible API under /api/v1/ (DESIGN §9)
     # The envelope around a payload is small; leave it 64 KiB beyond the payload limit.
     max_body = ctx.policy.max_payload_bytes + 64 * 1024
     app.add_middleware(BodyLimit, max_bytes=max_body)
     app.add_middleware(RateLimitHeaders)
     app.add_middleware(JsonByDefault)
+    app.add_middleware(JsonByDefault, prefix="/api/v1/")
     app.state.max_body = max_body
     return app
 
 
 def served(app: FastAPI) -> ASGIApp:
     """What the server runs: the application behind the publish fast path, which sits
-    outside the framework's own middleware so that a publish passes through none of it."""
-    return PublishFastPath(app, max_bytes=app.state.max_body)
+    outside the framework's own middleware so that a publish passes through none of it,
+    and behind the Svix door, which gives every answer under /api/v1/ Svix's shape."""
+    return SvixDoor(PublishFastPath(app, max_bytes=app.state.max_body))

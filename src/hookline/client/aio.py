@@ -254,10 +254,14 @@ class AsyncMessages:
         payload: Any,
         idempotency_key: str | None = None,
         ordering_key: str | None = None,
+        channels: list[str] | None = None,
     ) -> Message:
         """Publish an event. Without `idempotency_key` one is made, so the retries of
-        this call never publish it twice."""
-        call = operations.publish(tenant, event_type, payload, idempotency_key, ordering_key)
+        this call never publish it twice. With `channels`, endpoints that listen to
+        channels get it only when they listen to one of these."""
+        call = operations.publish(
+            tenant, event_type, payload, idempotency_key, ordering_key, channels
+        )
         return await self._c._run(call)
 
     async def get(self, *, tenant: str, message: str) -> Message:
@@ -272,8 +276,9 @@ class AsyncMessages:
         since: datetime | None = None,
         until: datetime | None = None,
         page_size: int = 100,
+        channel: str | None = None,
     ) -> AsyncIterator[Message]:
-        pages = operations.list_messages(tenant, event_type, since, until, page_size)
+        pages = operations.list_messages(tenant, event_type, since, until, page_size, channel)
         return self._c._iterate(pages)
 
 

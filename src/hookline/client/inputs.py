@@ -40,6 +40,7 @@ class EndpointSettings(TypedDict, total=False):
     secret: str
     generate_secret: bool
     send_trace_context: bool
+    channels: list[str] | None
 
 
 class EndpointOptions(EndpointSettings, total=False):
@@ -61,3 +62,4 @@ class EndpointPatch(TypedDict, total=False):
     headers: dict[str, str]
     signature: SignatureIn | None
     send_trace_context: bool
+    channels: list[str] | None

@@ -88,6 +88,7 @@ class Endpoint(Model):
     updated_at: datetime
     send_trace_context: bool = False
     secret: str | None = None  # in the create (and PUT-create) answer only: shown once
+    channels: list[str] | None = None  # None: every message
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:
@@ -128,6 +129,7 @@ class Message(Model):
     created_at: datetime
     deliveries: int
     delivery_statuses: list[DeliveryStatus] = field(default_factory=list)  # get() only
+    channels: list[str] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Self:

@@ -182,10 +182,11 @@ def publish(
     payload: Any,
     idempotency_key: str | None,
     ordering_key: str | None,
+    channels: list[str] | None = None,
 ) -> Call[Message]:
     # One key for every try: a publish retried after a lost answer is not duplicated.
     key = idempotency_key or f"hlc_{uuid.uuid4().hex}"
-    body = params(event_type=event_type, ordering_key=ordering_key)
+    body = params(event_type=event_type, ordering_key=ordering_key, channels=channels)
     body["payload"] = payload
     return Call(
         "POST",
@@ -207,6 +208,7 @@ def list_messages(
     since: datetime | None,
     until: datetime | None,
     page_size: int,
+    channel: str | None = None,
 ) -> Pages[Message]:
     return pages(
         f"{_tenant(tenant)}/messages",
@@ -215,6 +217,7 @@ def list_messages(
         event_type=event_type,
         since=since,
         until=until,
+        channel=channel,
     )
 
 

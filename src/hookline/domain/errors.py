@@ -36,6 +36,11 @@ class Forbidden(HooklineError):
     title = "Forbidden"
 
 
+class ForeignTenant(Forbidden):
+    """A tenant-bound key asked for another tenant. The native API answers 403 (DESIGN
+    §4); the Svix door answers 404, as Svix does for another organisation's objects."""
+
+
 class Unauthorized(HooklineError):
     title = "Unauthorized"
 

@@ -113,6 +113,8 @@ class Endpoint:
     created_at: datetime
     updated_at: datetime
     send_trace_context: bool = False  # the attempt span's traceparent goes with each request
+    # The channels it listens to; empty: every message (domain/channels.py).
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +144,7 @@ class Message:
     trace_context: str | None = None  # W3C traceparent of its publish span, when traced
     # `payload.request_fingerprint` of the publish; None for messages stored before 0005.
     fingerprint: str | None = None
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

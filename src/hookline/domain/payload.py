@@ -54,9 +54,20 @@ def body_data(body: bytes) -> Any:
     return orjson.loads(body)["data"]
 
 
-def request_fingerprint(*, event_type: str, payload: Any, ordering_key: str | None) -> str:
+def request_fingerprint(
+    *,
+    event_type: str,
+    payload: Any,
+    ordering_key: str | None,
+    channels: tuple[str, ...] = (),
+) -> str:
     """What makes two publishes with one idempotency key the same request (DESIGN §3):
-    the event type, the payload as JSON (object keys in any order) and the ordering key,
-    which decides where the message is delivered in sequence. SHA-256, hex."""
-    canonical = orjson.dumps([event_type, payload, ordering_key], option=orjson.OPT_SORT_KEYS)
+    the event type, the payload as JSON (object keys in any order), the ordering key,
+    which decides where the message is delivered in sequence, and the channels, which
+    decide who receives it (in any order; none leaves the fingerprint as it was before
+    channels existed). SHA-256, hex."""
+    parts: list[Any] = [event_type, payload, ordering_key]
+    if channels:
+        parts.append(sorted(set(channels)))
+    canonical = orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
     return hashlib.sha256(canonical).hexdigest()

@@ -7,7 +7,7 @@ import enum
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.encryption import Cipher
-from hookline.domain.errors import Forbidden, NotFound
+from hookline.domain.errors import Forbidden, ForeignTenant, NotFound
 from hookline.domain.models import Endpoint, Principal, Role, Tenant
 from hookline.store import endpoints as endpoint_store
 from hookline.store import tenants as tenant_store
@@ -74,7 +74,7 @@ def tenant_visible(principal: Principal, ref: str, found: Tenant | None) -> Tena
     exists, so the answer reveals nothing.
     """
     if principal.tenant_id is not None and (found is None or found.id != principal.tenant_id):
-        raise Forbidden("This key is bound to another tenant.")
+        raise ForeignTenant("This key is bound to another tenant.")
     if found is None:
         raise NotFound(f"No tenant {ref!r}.")
     return found

@@ -102,3 +102,24 @@ async def retry(ctx: Context, principal: Principal, *, tenant: str, delivery: st
     ctx.wakeup.poke()
     assert updated is not None
     return updated
+
+
+async def resend(
+    ctx: Context, principal: Principal, *, tenant: str, message: str, endpoint: str
+) -> Delivery:
+    """Send a message (by id or idempotency key) to one of the endpoints it was bound
+    for again now: `retry` of that delivery."""
+    require(principal, Permission.OPERATE)
+    async with ctx.db.read() as conn:
+        target = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
+        found = await message_store.find_message(conn, tenant_id=target.tenant_id, ref=message)
+        delivery = (
+            await store.get_for(
+                conn, tenant_id=target.tenant_id, message_id=found.id, endpoint_id=target.id
+            )
+            if found is not None
+            else None
+        )
+    if delivery is None:
+        raise NotFound(f"Message {message!r} was never bound for endpoint {endpoint!r}.")
+    return await retry(ctx, principal, tenant=target.tenant_id, delivery=delivery.id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline.domain.channels import check_channels
 from hookline.domain.errors import ValidationReport
 from hookline.domain.matching import is_pattern, is_valid_name, is_valid_pattern, matches
 from hookline.domain.models import (
@@ -66,6 +67,7 @@ class EndpointSpec:
     secret: str | None = None
     generate_secret: bool = True
     send_trace_context: bool = False
+    channels: list[str] | None = None  # None (or empty): every message
 
 
 def is_reserved_header(name: str) -> bool:
@@ -112,8 +114,11 @@ async def validate_spec(
             report.add(f"body.headers.{name}", "reserved header: send_trace_context sets it", name)
     _check_signature(report, spec)
     _check_header_conflicts(report, spec)
+    channels = check_channels(report, spec.channels, "body.channels")
     report.raise_if_any()
-    return replace(spec, url=url, events=list(dict.fromkeys(spec.events)))
+    return replace(
+        spec, url=url, events=list(dict.fromkeys(spec.events)), channels=list(channels) or None
+    )
 
 
 async def check_destination(policy: Policy, url: str, *, previous: Endpoint | None) -> None:

@@ -75,6 +75,7 @@ def _apply(spec: EndpointSpec, base: Endpoint) -> Endpoint:
         signature=spec.signature,
         updated_at=now,
         send_trace_context=spec.send_trace_context,
+        channels=tuple(spec.channels or ()),
     )
 
 
@@ -166,6 +167,7 @@ async def list_(
     limit: int = 50,
     cursor: str | None = None,
     offset: int | None = None,
+    descending: bool = False,
 ) -> Page[Endpoint]:
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
@@ -177,6 +179,7 @@ async def list_(
             limit=limit,
             cursor=cursor,
             offset=offset,
+            descending=descending,
         )
 
 
@@ -199,6 +202,7 @@ def spec_of(endpoint: Endpoint) -> EndpointSpec:
         secret=None,
         generate_secret=False,
         send_trace_context=endpoint.send_trace_context,
+        channels=list(endpoint.channels) or None,
     )
 
 
@@ -346,6 +350,18 @@ async def delete(ctx: Context, principal: Principal, *, tenant: str, endpoint: s
             conn, current.id, reason="endpoint deleted", now=now
         )
         await store.soft_delete(conn, current.id, now=now)
+
+
+async def reveal_secret(ctx: Context, principal: Principal, *, tenant: str, endpoint: str) -> str:
+    """The endpoint's current signing secret, for the Svix door's "get secret" (the
+    native API shows a secret only when it is made). Keys that manage endpoints alone."""
+    require(principal, Permission.MANAGE_ENDPOINTS)
+    async with ctx.db.read() as conn:
+        current = await resolve_endpoint(conn, principal, ctx.cipher, tenant, endpoint)
+        secrets = await store.get_secrets(conn, current.id, cipher=ctx.cipher)
+    if secrets.current is None:
+        raise NotFound(f"Endpoint {endpoint!r} has no secret: its requests are not signed.")
+    return secrets.current
 
 
 async def rotate_secret(

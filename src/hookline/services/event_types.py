@@ -79,6 +79,7 @@ async def list_(
     limit: int = 50,
     cursor: str | None = None,
     offset: int | None = None,
+    descending: bool = False,
 ) -> Page[EventType]:
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
@@ -88,6 +89,7 @@ async def list_(
             limit=limit,
             cursor=cursor,
             offset=offset,
+            descending=descending,
         )
 
 

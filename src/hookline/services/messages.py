@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,10 +23,11 @@ class MessageWithDeliveries:
 async def get(
     ctx: Context, principal: Principal, *, tenant: str, message: str
 ) -> MessageWithDeliveries:
+    """One message, named by its id or by its idempotency key (Svix's `eventId`)."""
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
         owner = await resolve_tenant(conn, principal, tenant)
-        found = await store.get_message(conn, tenant_id=owner.id, message_id=message)
+        found = await store.find_message(conn, tenant_id=owner.id, ref=message)
         if found is None:
             raise NotFound(f"No message {message!r} in this tenant.")
         deliveries = await delivery_store.for_message(conn, found.id)
@@ -43,8 +45,13 @@ async def list_(
     limit: int = 50,
     cursor: str | None = None,
     offset: int | None = None,
+    channel: str | None = None,
+    event_types: Sequence[str] | None = None,
+    descending: bool = True,
 ) -> tuple[Page[Message], dict[str, int]]:
-    """A page of messages, newest first, with each one's delivery count."""
+    """A page of messages, newest first (unless not `descending`), with each one's
+    delivery count; `channel` keeps those that carry it, `event_types` those of any of
+    these types."""
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
         owner = await resolve_tenant(conn, principal, tenant)
@@ -57,6 +64,9 @@ async def list_(
             limit=limit,
             cursor=cursor,
             offset=offset,
+            channel=channel,
+            event_types=event_types,
+            descending=descending,
         )
         counts = await delivery_store.count_for_messages(conn, [m.id for m in page.items])
     return page, counts

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline import telemetry, tracing
+from hookline.domain.channels import checked_channels, receives
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound, PayloadTooLarge
 from hookline.domain.ids import new_id
@@ -109,6 +110,7 @@ class _Request:
     window: timedelta
     fingerprint: str
     trace_context: str | None = None  # the publish span's traceparent, stored with the row
+    channels: tuple[str, ...] = ()
 
 
 async def publish(
@@ -121,13 +123,17 @@ async def publish(
     idempotency_key: str | None = None,
     ordering_key: str | None = None,
     only_endpoint: str | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Published:
     """Store the message and its deliveries; wake the workers.
 
     `only_endpoint` targets one endpoint whatever it subscribes to (the test button).
+    `channels` (up to ten) narrow it to the endpoints that listen to one of them, besides
+    those that listen to no channel at all.
     """
     require(principal, Permission.PUBLISH)
     _check_keys(idempotency_key, ordering_key)
+    message_channels = checked_channels(channels, "body.channels")
     encode_payload(payload, limit=ctx.policy.max_payload_bytes)
     request = _Request(
         principal=principal,
@@ -141,8 +147,12 @@ async def publish(
         created_at=utcnow(),
         window=timedelta(seconds=ctx.policy.idempotency_window_s),
         fingerprint=request_fingerprint(
-            event_type=event_type, payload=payload, ordering_key=ordering_key
+            event_type=event_type,
+            payload=payload,
+            ordering_key=ordering_key,
+            channels=message_channels,
         ),
+        channels=message_channels,
     )
     if not tracing.ENABLED:
         return await _submit(ctx, request)
@@ -318,6 +328,7 @@ def _message(r: _Request, tenant_id: str) -> Message:
         created_at=r.created_at,
         fingerprint=r.fingerprint,
         trace_context=r.trace_context,
+        channels=r.channels,
     )
 
 
@@ -329,7 +340,11 @@ def _fan_out(
         if not targets:
             raise NotFound(f"No endpoint {only_endpoint!r} in this tenant.")
     else:
-        targets = [t for t in targets if subscribes(t.events, message.event_type)]
+        targets = [
+            t
+            for t in targets
+            if subscribes(t.events, message.event_type) and receives(t.channels, message.channels)
+        ]
     return [
         delivery_store.NewDelivery(
             id=new_id("dlv"),

@@ -14,6 +14,7 @@ from hookline.services.access import (
     require,
     require_operator,
     resolve_tenant,
+    tenant_visible,
 )
 from hookline.services.context import Context
 from hookline.services.validation import check_uid
@@ -54,6 +55,29 @@ def check_name(report: ValidationReport, name: str) -> None:
         report.add("body.name", f"at most {MAX_NAME} characters", name)
 
 
+async def get_or_create(
+    ctx: Context,
+    principal: Principal,
+    *,
+    name: str,
+    uid: str | None,
+    metadata: dict[str, Any] | None = None,
+) -> tuple[Tenant, bool]:
+    """The tenant with this uid if there is one (this key must see it), else a new one
+    (an operator's admin key); True when it was created. Without a uid, always new."""
+    if uid is not None:
+        require(principal, Permission.READ)
+        async with ctx.db.read() as conn:
+            found = await store.get_tenant(conn, uid)
+        if found is not None and found.uid == uid:
+            return tenant_visible(principal, uid, found), False
+    try:
+        return await create(ctx, principal, name=name, uid=uid, metadata=metadata), True
+    except Conflict:  # made by someone else meanwhile: that one it is
+        assert uid is not None
+        return await get(ctx, principal, uid), False
+
+
 async def get(ctx: Context, principal: Principal, ref: str) -> Tenant:
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
@@ -67,12 +91,18 @@ async def list_(
     limit: int = 50,
     cursor: str | None = None,
     offset: int | None = None,
+    descending: bool = False,
 ) -> Page[Tenant]:
     """Operator keys see every tenant; a tenant-bound key sees its own."""
     require(principal, Permission.READ)
     async with ctx.db.read() as conn:
         return await store.list_tenants(
-            conn, only_id=principal.tenant_id, limit=limit, cursor=cursor, offset=offset
+            conn,
+            only_id=principal.tenant_id,
+            limit=limit,
+            cursor=cursor,
+            offset=offset,
+            descending=descending,
         )
 
 

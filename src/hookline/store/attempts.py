@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Row
@@ -13,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.models import Attempt, AttemptStatus, Page
 from hookline.store.bulk import execute_many
+from hookline.store.messages import carries_channel
 from hookline.store.paging import fetch_page
 from hookline.store.schema import attempts as t
+from hookline.store.schema import messages
 
 
 def _to_model(row: Row[Any]) -> Attempt:
@@ -98,5 +101,67 @@ async def list_attempts(
 
 async def first_attempt(conn: AsyncConnection, delivery_id: str) -> Attempt | None:
     stmt = select(t).where(t.c.delivery_id == delivery_id).order_by(t.c.id).limit(1)
+    row = (await conn.execute(stmt)).first()
+    return _to_model(row) if row else None
+
+
+async def search_attempts(
+    conn: AsyncConnection,
+    *,
+    tenant_id: str,
+    endpoint_id: str | None = None,
+    message_id: str | None = None,
+    status: AttemptStatus | None = None,
+    event_types: Sequence[str] | None = None,
+    channel: str | None = None,
+    code_class: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int,
+    cursor: str | None,
+    descending: bool = True,
+) -> Page[Attempt]:
+    """A tenant's attempts to one endpoint and/or of one message, newest first, with
+    the filters the Svix door offers (a message's channel is looked up on the message).
+    `code_class` keeps the attempts whose response status is in that hundred (0: those
+    without a response). Attempt ids sort by start time, so the id is the key."""
+    stmt = select(t).where(t.c.tenant_id == tenant_id)
+    if endpoint_id is not None:
+        stmt = stmt.where(t.c.endpoint_id == endpoint_id)
+    if message_id is not None:
+        stmt = stmt.where(t.c.message_id == message_id)
+    if status is not None:
+        stmt = stmt.where(t.c.status == status.value)
+    if event_types:
+        stmt = stmt.where(t.c.event_type.in_(list(event_types)))
+    if channel:
+        stmt = stmt.where(
+            exists().where(
+                messages.c.id == t.c.message_id, carries_channel(messages.c.channels, channel)
+            )
+        )
+    if code_class is not None:  # 0: no response at all; 200: 2xx, and so on
+        code = t.c.response_code
+        stmt = stmt.where(
+            code.is_(None) if code_class == 0 else code.between(code_class, code_class + 99)
+        )
+    if since is not None:
+        stmt = stmt.where(t.c.started_at >= since)
+    if until is not None:
+        stmt = stmt.where(t.c.started_at < until)
+    return await fetch_page(
+        conn,
+        stmt,
+        t.c.id,
+        _to_model,
+        limit=limit,
+        cursor=cursor,
+        offset=None,
+        descending=descending,
+    )
+
+
+async def get_attempt(conn: AsyncConnection, *, tenant_id: str, attempt_id: str) -> Attempt | None:
+    stmt = select(t).where(t.c.tenant_id == tenant_id, t.c.id == attempt_id)
     row = (await conn.execute(stmt)).first()
     return _to_model(row) if row else None

@@ -55,6 +55,11 @@ def _to_model(row: Row[Any]) -> Delivery:
     )
 
 
+def delivery_of_row(row: Row[Any]) -> Delivery:
+    """A delivery from a row of this table (or a join that selects all its columns)."""
+    return _to_model(row)
+
+
 @dataclass(frozen=True, slots=True)
 class NewDelivery:
     id: str
@@ -280,3 +285,14 @@ async def count_recoverable(
         )
     )
     return int((await conn.execute(stmt)).scalar_one())
+
+
+async def get_for(
+    conn: AsyncConnection, *, tenant_id: str, message_id: str, endpoint_id: str
+) -> Delivery | None:
+    """The delivery of one message to one endpoint (there is at most one)."""
+    stmt = select(t).where(
+        t.c.tenant_id == tenant_id, t.c.message_id == message_id, t.c.endpoint_id == endpoint_id
+    )
+    row = (await conn.execute(stmt)).first()
+    return _to_model(row) if row else None

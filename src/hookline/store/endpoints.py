@@ -94,6 +94,7 @@ def _to_model(row: Row[Any], cipher: Cipher) -> Endpoint:
         created_at=row.created_at,
         updated_at=row.updated_at,
         send_trace_context=row.send_trace_context,
+        channels=tuple(row.channels or ()),
     )
 
 
@@ -142,6 +143,7 @@ def _values(endpoint: Endpoint, cipher: Cipher) -> dict[str, Any]:
         "auth_sealed": auth_sealed,
         "headers": endpoint.headers,
         "signature": sig,
+        "channels": list(endpoint.channels) or None,
         "updated_at": endpoint.updated_at,
         "send_trace_context": endpoint.send_trace_context,
     }
@@ -226,6 +228,7 @@ async def list_endpoints(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    descending: bool = False,
 ) -> Page[Endpoint]:
     return await fetch_page(
         conn,
@@ -235,7 +238,7 @@ async def list_endpoints(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=False,
+        descending=descending,
     )
 
 
@@ -245,23 +248,27 @@ class FanoutTarget:
     events: tuple[str, ...]
     enabled: bool
     fifo: bool
+    channels: tuple[str, ...] = ()  # empty: every message
+
+
+def _target(r: Any) -> FanoutTarget:
+    return FanoutTarget(
+        r.id, tuple(r.events), r.enabled, r.ordering == Ordering.FIFO.value, tuple(r.channels or ())
+    )
 
 
 async def fanout_targets(conn: AsyncConnection, tenant_id: str) -> list[FanoutTarget]:
     """The few columns publish needs to decide who gets a message."""
     stmt = (
-        select(t.c.id, t.c.events, t.c.enabled, t.c.ordering)
+        select(t.c.id, t.c.events, t.c.enabled, t.c.ordering, t.c.channels)
         .where(_live(tenant_id))
         .order_by(t.c.id)
     )
-    return [
-        FanoutTarget(r.id, tuple(r.events), r.enabled, r.ordering == Ordering.FIFO.value)
-        for r in (await conn.execute(stmt))
-    ]
+    return [_target(r) for r in (await conn.execute(stmt))]
 
 
 _FANOUT = (
-    select(t.c.id, t.c.tenant_id, t.c.events, t.c.enabled, t.c.ordering)
+    select(t.c.id, t.c.tenant_id, t.c.events, t.c.enabled, t.c.ordering, t.c.channels)
     .where(t.c.tenant_id.in_(bindparam("b_tenants", expanding=True)), t.c.deleted_at.is_(None))
     .order_by(t.c.id)
 )
@@ -275,9 +282,7 @@ async def fanout_targets_many(
     if not out:
         return out
     for r in await conn.execute(_FANOUT, {"b_tenants": list(out)}):
-        out[r.tenant_id].append(
-            FanoutTarget(r.id, tuple(r.events), r.enabled, r.ordering == Ordering.FIFO.value)
-        )
+        out[r.tenant_id].append(_target(r))
     return out
 
 

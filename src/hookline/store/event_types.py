@@ -65,6 +65,7 @@ async def list_event_types(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    descending: bool = False,
 ) -> Page[EventType]:
     stmt = select(t)
     if not include_archived:
@@ -77,7 +78,7 @@ async def list_event_types(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=False,
+        descending=descending,
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Text, bindparam, cast, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
 from hookline import tracing
 from hookline.domain.models import Message, Page
@@ -18,17 +19,31 @@ from hookline.store.schema import messages as t
 
 
 def _to_model(row: Row[Any]) -> Message:
+    return message_of_row(row._mapping)
+
+
+def message_of_row(values: Mapping[Any, Any]) -> Message:
+    """A message from its columns by name (a row of this table, or of a join)."""
     return Message(
-        id=row.id,
-        tenant_id=row.tenant_id,
-        event_type=row.event_type,
-        body=bytes(row.body),
-        idempotency_key=row.idempotency_key,
-        ordering_key=row.ordering_key,
-        created_at=row.created_at,
-        trace_context=row.trace_context,
-        fingerprint=row.request_fingerprint,
+        id=values["id"],
+        tenant_id=values["tenant_id"],
+        event_type=values["event_type"],
+        body=bytes(values["body"]),
+        idempotency_key=values["idempotency_key"],
+        ordering_key=values["ordering_key"],
+        created_at=values["created_at"],
+        channels=tuple(values["channels"] or ()),
+        trace_context=values.get("trace_context"),
+        fingerprint=values.get("request_fingerprint"),
     )
+
+
+def carries_channel(column: Any, channel: str) -> ColumnElement[bool]:
+    """Whether the JSON list in `column` holds `channel`, on both databases: the list's
+    text holds the name in double quotes, which no channel name contains (its pattern
+    allows neither quotes nor backslashes), so the match is exact. No index serves it:
+    it narrows a list already bounded by tenant (or endpoint) and page size."""
+    return cast(column, Text).contains(f'"{channel}"', autoescape=True)
 
 
 def message_values(message: Message) -> dict[str, Any]:
@@ -39,6 +54,7 @@ def message_values(message: Message) -> dict[str, Any]:
         "body": message.body,
         "idempotency_key": message.idempotency_key,
         "ordering_key": message.ordering_key,
+        "channels": list(message.channels) or None,
         "created_at": message.created_at,
         "trace_context": message.trace_context,
         "request_fingerprint": message.fingerprint,
@@ -71,6 +87,24 @@ async def get_message(conn: AsyncConnection, *, tenant_id: str, message_id: str)
     return _to_model(row) if row else None
 
 
+async def find_message(conn: AsyncConnection, *, tenant_id: str, ref: str) -> Message | None:
+    """By id or, failing that, by idempotency key (Svix's `eventId`) within one tenant."""
+    found = await get_message(conn, tenant_id=tenant_id, message_id=ref)
+    if found is None:
+        found = await find_by_idempotency_key(conn, tenant_id=tenant_id, key=ref)
+    return found
+
+
+async def get_messages(
+    conn: AsyncConnection, *, tenant_id: str, ids: Sequence[str]
+) -> dict[str, Message]:
+    """A tenant's messages by id (those not found are absent)."""
+    if not ids:
+        return {}
+    stmt = select(t).where(t.c.tenant_id == tenant_id, t.c.id.in_(list(set(ids))))
+    return {r.id: _to_model(r) for r in (await conn.execute(stmt)).all()}
+
+
 _BODIES = select(t.c.id, t.c.body).where(t.c.id.in_(bindparam("b_ids", expanding=True)))
 _TRACED_BODIES = select(t.c.id, t.c.body, t.c.trace_context).where(
     t.c.id.in_(bindparam("b_ids", expanding=True))
@@ -100,10 +134,17 @@ async def list_messages(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    channel: str | None = None,
+    event_types: Sequence[str] | None = None,
+    descending: bool = True,
 ) -> Page[Message]:
     stmt = select(t).where(t.c.tenant_id == tenant_id)
     if event_type:
         stmt = stmt.where(t.c.event_type == event_type)
+    if event_types:
+        stmt = stmt.where(t.c.event_type.in_(list(event_types)))
+    if channel:
+        stmt = stmt.where(carries_channel(t.c.channels, channel))
     if since:
         stmt = stmt.where(t.c.created_at >= since)
     if until:
@@ -116,7 +157,7 @@ async def list_messages(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=True,
+        descending=descending,
     )
 
 

@@ -76,6 +76,8 @@ endpoints = Table(
     Column("auth_sealed", Text, nullable=True),
     Column("headers", JSONType, nullable=False),
     Column("signature", JSONType, nullable=False),
+    # The channels this endpoint listens to (a JSON list); NULL: every message (0006).
+    Column("channels", JSONType, nullable=True),
     Column("secret_sealed", Text, nullable=True),
     Column("previous_secret_sealed", Text, nullable=True),
     Column("previous_secret_expires_at", UTCDateTime, nullable=True),
@@ -107,6 +109,8 @@ messages = Table(
     Column("body", LargeBinary, nullable=False),
     Column("idempotency_key", String(255), nullable=True),
     Column("ordering_key", String(255), nullable=True),
+    # The message's channels (a JSON list), NULL when it has none (0006).
+    Column("channels", JSONType, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     # W3C traceparent of the publish span, when the publishing process traces: the
     # attempts' spans link to it, in whatever process they run (0007).

@@ -84,6 +84,7 @@ async def list_tenants(
     limit: int,
     cursor: str | None,
     offset: int | None,
+    descending: bool = False,
 ) -> Page[Tenant]:
     stmt = select(t)
     if only_id is not None:
@@ -96,7 +97,7 @@ async def list_tenants(
         limit=limit,
         cursor=cursor,
         offset=offset,
-        descending=False,
+        descending=descending,
     )
 
 

@@ -70,6 +70,7 @@ def _spec(body: EndpointIn) -> EndpointSpec:
         secret=body.secret,
         generate_secret=body.generate_secret,
         send_trace_context=body.send_trace_context,
+        channels=body.channels,
     )
 
 

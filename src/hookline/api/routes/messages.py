@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from hookline.api.deps import ContextDep, Cursor, Limit, Offset, Publisher, Reader
 from hookline.api.schemas.common import ListResponse
@@ -69,6 +69,7 @@ async def publish_message(
         payload=body.payload,
         idempotency_key=idempotency_key or body.id,
         ordering_key=body.ordering_key,
+        channels=body.channels,
     )
     return MessageOut.of(result.message, result.deliveries), result.created
 
@@ -84,6 +85,7 @@ async def list_messages(
     event_type: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    channel: str | None = Query(default=None, description="Only messages with this channel"),
 ) -> ListResponse[MessageOut]:
     page, counts = await service.list_(
         ctx,
@@ -95,6 +97,7 @@ async def list_messages(
         limit=limit,
         cursor=cursor,
         offset=offset,
+        channel=channel,
     )
     return ListResponse(
         data=[MessageOut.of(m, counts.get(m.id, 0)) for m in page.items],

@@ -12,7 +12,8 @@ from hookline.services import portal
 router = APIRouter(prefix="/v1/tenants/{tenant}", route_class=StrictJsonRoute, tags=["tenants"])
 
 
-def _base_url(request: Request) -> str:
+def base_url(request: Request) -> str:
+    """Where links into this deployment point: HOOKLINE_PUBLIC_URL, or as asked."""
     configured: str | None = getattr(request.app.state, "public_url", None)
     return configured or str(request.base_url)
 
@@ -33,5 +34,5 @@ async def create_portal_link(
     body = body or PortalLinkIn()
     link = await portal.create_link(ctx, who, tenant=tenant, expires_in=body.expires_in)
     return PortalLinkOut(
-        url=link.url(_base_url(request)), tenant_id=link.tenant.id, expires_at=link.expires_at
+        url=link.url(base_url(request)), tenant_id=link.tenant.id, expires_at=link.expires_at
     )

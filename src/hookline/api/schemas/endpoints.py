@@ -76,6 +76,12 @@ class EndpointIn(Input):
     )
     generate_secret: bool = True
     send_trace_context: bool = Field(default=False, description=SEND_TRACE_CONTEXT)
+    channels: list[str] | None = Field(
+        default=None,
+        description="Up to 10 channels: receive only messages that carry one of them "
+        "(null: every message)",
+        examples=[["project_42"]],
+    )
 
 
 class EndpointPatch(Input):
@@ -95,9 +101,12 @@ class EndpointPatch(Input):
     headers: dict[str, str] | None = None
     signature: SignatureIn | None = None
     send_trace_context: bool | None = None
+    channels: list[str] | None = None
 
 
-NULLABLE_PATCH_FIELDS = frozenset({"uid", "rate_limit", "max_in_flight", "retry_schedule"})
+NULLABLE_PATCH_FIELDS = frozenset(
+    {"uid", "rate_limit", "max_in_flight", "retry_schedule", "channels"}
+)
 
 
 def masked_auth(auth: EndpointAuth) -> dict[str, Any]:
@@ -124,6 +133,7 @@ class EndpointOut(BaseModel):
     auth: dict[str, Any]
     headers: dict[str, str]
     signature: dict[str, Any]
+    channels: list[str] | None = Field(description="The channels it listens to; null: all")
     has_secret: bool
     failure_count: int
     last_failure_at: datetime | None
@@ -158,6 +168,7 @@ class EndpointOut(BaseModel):
             auth=masked_auth(ep.auth),
             headers=ep.headers,
             signature=sig,
+            channels=list(ep.channels) or None,
             has_secret=ep.has_secret,
             failure_count=ep.failure_count,
             last_failure_at=ep.last_failure_at,

@@ -20,6 +20,12 @@ class MessageIn(Input):
         description="Your id for this event; acts as an idempotency key",
     )
     ordering_key: str | None = Field(default=None, min_length=1, max_length=255)
+    channels: list[str] | None = Field(
+        default=None,
+        description="Up to 10 channels: endpoints that listen to channels receive the "
+        "message only when they listen to one of these",
+        examples=[["project_42"]],
+    )
 
 
 class DeliveryStatusOut(BaseModel):
@@ -53,6 +59,7 @@ class MessageOut(BaseModel):
     payload: Any
     idempotency_key: str | None
     ordering_key: str | None
+    channels: list[str] | None = Field(description="The message's channels; null: none")
     created_at: datetime
     deliveries: int = Field(description="How many endpoints this message was bound for")
 
@@ -65,6 +72,7 @@ class MessageOut(BaseModel):
             payload=body_data(m.body),
             idempotency_key=m.idempotency_key,
             ordering_key=m.ordering_key,
+            channels=list(m.channels) or None,
             created_at=m.created_at,
             deliveries=deliveries,
         )

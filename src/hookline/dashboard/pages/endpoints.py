@@ -329,6 +329,7 @@ class FormValues:
     timeout: str = "30"
     rate_limit: str = ""
     uid: str = ""
+    channels: str = ""
 
     @classmethod
     def posted(cls, form: FormData) -> FormValues:
@@ -344,6 +345,7 @@ class FormValues:
             timeout=text("timeout"),
             rate_limit=text("rate_limit"),
             uid=text("uid"),
+            channels=text("channels"),
         )
 
     @classmethod
@@ -357,6 +359,7 @@ class FormValues:
             timeout=str(endpoint.timeout),
             rate_limit="" if endpoint.rate_limit is None else str(endpoint.rate_limit),
             uid=endpoint.uid or "",
+            channels=", ".join(endpoint.channels),
         )
 
     def changes(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -378,6 +381,7 @@ class FormValues:
             "timeout": timeout,
             "rate_limit": rate_limit,
             "uid": self.uid or None,
+            "channels": [c.strip() for c in self.channels.split(",") if c.strip()] or None,
         }
         return changes, errors
 

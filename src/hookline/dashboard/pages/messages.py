@@ -20,13 +20,21 @@ async def message_list(
     request: Request,
     session: SessionDep,
     event_type: str | None = None,
+    channel: str | None = None,
     cursor: str | None = None,
 ) -> Response:
     ctx, who = context_of(request), session.principal
     owner = await tenants.get(ctx, who, tenant)
     event_type = (event_type or "").strip() or None
+    channel = (channel or "").strip() or None
     page, counts = await messages.list_(
-        ctx, who, tenant=owner.id, event_type=event_type, limit=PAGE_SIZE, cursor=cursor
+        ctx,
+        who,
+        tenant=owner.id,
+        event_type=event_type,
+        channel=channel,
+        limit=PAGE_SIZE,
+        cursor=cursor,
     )
     catalogue = await event_types.list_(ctx, who, include_archived=True, limit=500)
     base = ("tenants", owner.id, "messages")
@@ -38,10 +46,11 @@ async def message_list(
         page=page,
         counts=counts,
         event_type=event_type,
+        channel=channel,
         event_type_names=[e.name for e in catalogue.items],
         cursor=cursor,
-        first_url=path(*base, event_type=event_type),
-        next_url=path(*base, event_type=event_type, cursor=page.next_cursor)
+        first_url=path(*base, event_type=event_type, channel=channel),
+        next_url=path(*base, event_type=event_type, channel=channel, cursor=page.next_cursor)
         if page.next_cursor
         else None,
     )

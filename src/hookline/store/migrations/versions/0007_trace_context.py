@@ -6,7 +6,7 @@ process they run, link to it. `endpoints.send_trace_context` sends the attempt s
 traceparent to the endpoint; off by default.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-03
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
