@@ -24,8 +24,10 @@ def _would_run(target: str, cwd: Path, *flags: str) -> str:
 
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """The Makefile and pyproject.toml beside an installed-looking .venv."""
-    for name in ("Makefile", "pyproject.toml"):
+    """The Makefile, pyproject.toml and the npm files of the tests beside an
+    installed-looking .venv."""
+    for name in ("Makefile", "pyproject.toml", "tests/package.json", "tests/package-lock.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     (tmp_path / ".venv" / "bin").mkdir(parents=True)
     return tmp_path
@@ -44,6 +46,14 @@ def test_testing_installs_the_dev_tools_and_chromium(checkout: Path, target: str
     commands = _would_run(target, checkout)
     assert "pip install --quiet -e '.[dev]'" in commands
     assert "scripts/ensure-chromium.sh" in commands
+    assert "scripts/ensure-test-tools.sh" in commands  # faketime, iptables
+
+
+def test_testing_installs_the_npm_sdk_once_until_its_lockfile_changes(checkout: Path):
+    assert "npm ci" in _would_run("test", checkout)
+    (checkout / "tests" / "node_modules").mkdir()
+    (checkout / "tests" / "node_modules" / ".installed").touch()
+    assert "npm ci" not in _would_run("test", checkout)
 
 
 def test_each_install_is_done_once_until_pyproject_changes(checkout: Path):

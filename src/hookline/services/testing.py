@@ -81,7 +81,11 @@ async def _first_attempt(ctx: Context, delivery_id: str, *, timeout: float) -> A
         if attempt is not None:
             return attempt
         if delivery is not None and delivery.status.is_final:
-            return None  # ended without an attempt (endpoint disabled)
+            # Final: its attempt, if it made one, was written with that status. (On
+            # PostgreSQL the two reads above see two moments: the write may have come
+            # between them.) None: it ended without an attempt (endpoint disabled).
+            async with ctx.db.read() as conn:
+                return await attempt_store.first_attempt(conn, delivery_id)
         if time.monotonic() >= deadline:
             return None
         await asyncio.sleep(pause)
