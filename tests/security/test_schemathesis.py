@@ -34,7 +34,7 @@ async def test_fuzzing_the_api_finds_no_server_error(db_url, tmp_path):
                 "--max-examples",
                 "8",
                 "--max-time",
-                "12",
+                "8",
                 "--phases",
                 "examples,coverage,fuzzing",
                 "--header",

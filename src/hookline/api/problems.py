@@ -172,17 +172,28 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": "2"},
         )
 
+    # A database's refusal is handled here, among the application's handlers, not by the
+    # catch-all below: Starlette's server-error middleware, which runs that one, sends
+    # its answer and then raises the error again for the server to log as a crash.
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_refused(request: Request, exc: SQLAlchemyError) -> Response:
+        return _unexpected_answer(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
-        if _unstorable_text(exc):
-            return problem(
-                400,
-                "The request holds text the database cannot store (a NUL character or an "
-                "unpaired surrogate). Nothing was changed.",
-                instance=request.url.path,
-            )
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem(500, "Unexpected error; it has been logged.", instance=request.url.path)
+        return _unexpected_answer(request, exc)
+
+
+def _unexpected_answer(request: Request, exc: Exception) -> Response:
+    if _unstorable_text(exc):
+        return problem(
+            400,
+            "The request holds text the database cannot store (a NUL character or an "
+            "unpaired surrogate). Nothing was changed.",
+            instance=request.url.path,
+        )
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(500, "Unexpected error; it has been logged.", instance=request.url.path)
 
 
 # The drivers' words for text a database refuses: PostgreSQL stores no NUL character,
