@@ -2,16 +2,17 @@
 several machines: one clock (the database's) even when theirs disagree, an endpoint's
 cap held by all of them together, and the slots of a worker that dies coming back.
 
-Clocks are moved with Debian's `faketime` (libfaketime: the wall clock of that process
-alone; its monotonic clock is left true). Only PostgreSQL has a clock of its own: a
-SQLite file is opened on one machine, whose clock it is.
+Clocks are moved with Debian's `faketime` (libfaketime, preloaded into that worker
+process alone: its wall clock runs ahead, its monotonic clock is left true). Only
+PostgreSQL has a clock of its own: a SQLite file is opened on one machine, whose clock
+it is.
 """
 
 from __future__ import annotations
 
 import asyncio
+import glob
 import os
-import shutil
 import signal
 import time
 from collections.abc import Iterator
@@ -25,7 +26,10 @@ from aiohttp import web
 from support.harness import Hookline, settings_for, start_hookline
 from support.process import Proc, hookline_env
 
-FAKETIME = shutil.which("faketime")
+# Debian's faketime package; preloaded by hand rather than through its `faketime`
+# command, which would stand between the test and the worker (a SIGTERM to it would
+# leave the worker running).
+FAKETIME = next(iter(sorted(glob.glob("/usr/lib/*/faketime/libfaketime.so.1"))), None)
 # `make test` installs it (scripts/ensure-test-tools.sh); in CI its absence fails.
 needs_faketime = pytest.mark.skipif(
     FAKETIME is None and not os.environ.get("CI"),
@@ -82,15 +86,13 @@ def workers(
                 HOOKLINE_LOG_LEVEL="WARNING",
                 **settings,
             )
-            prefix: list[str] = []
             skew = ahead[i] if ahead else 0.0
             if skew:
-                assert FAKETIME is not None
-                env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
-                prefix = [FAKETIME, "-f", f"+{skew}s"]
-            procs.append(
-                Proc(["worker"], env, tmp_path / f"worker{i}.log", tmp_path, prefix=prefix)
-            )
+                assert FAKETIME is not None, "Debian's faketime is not installed"
+                env.update(
+                    LD_PRELOAD=FAKETIME, FAKETIME=f"+{skew}s", FAKETIME_DONT_FAKE_MONOTONIC="1"
+                )
+            procs.append(Proc(["worker"], env, tmp_path / f"worker{i}.log", tmp_path))
         yield procs
     finally:
         for p in procs:
