@@ -108,7 +108,7 @@ class _Request:
     message_id: str
     created_at: datetime
     window: timedelta
-    fingerprint: str
+    fingerprint: str | None  # only with an idempotency key: what a repeat is compared by
     trace_context: str | None = None  # the publish span's traceparent, stored with the row
     channels: tuple[str, ...] = ()
 
@@ -151,7 +151,9 @@ async def publish(
             payload=payload,
             ordering_key=ordering_key,
             channels=message_channels,
-        ),
+        )
+        if (idempotency_key is not None)
+        else None,
         channels=message_channels,
     )
     if not tracing.ENABLED:

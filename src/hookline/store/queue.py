@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from hookline.domain.clock import utcnow
 from hookline.domain.models import DeliveryStatus
 from hookline.store.bulk import execute_many
 from hookline.store.clock import db_now, db_now_plus
@@ -103,14 +104,13 @@ def _claim_statement(
         .where(t.c.id == picked.c.id)
         .values(lease_token=bindparam("b_token"), next_attempt_at=_LEASE_UNTIL)
     )
-    returned.append(db_now().label("claimed_at"))
     if dialect == "postgresql":  # the due time before the claim, from the CTE's row
-        return stmt.returning(*returned, picked.c.due_at)
+        return stmt.returning(*returned, picked.c.due_at, db_now().label("claimed_at"))
     # SQLite's RETURNING sees only the updated table. A delivery is never due before it
     # was created, so its creation is a safe (earlier) stand-in for the walk's floor;
-    # on SQLite every process shares one machine's clock, so creation and due times
-    # come from the same clock.
-    return stmt.returning(*returned, t.c.created_at.label("due_at"))
+    # and every process on a SQLite file shares one machine's clock, which is the
+    # database's: creation, due and claim times come from it (see `claim_due`).
+    return stmt.returning(*returned)
 
 
 _CLAIMS = {
@@ -169,6 +169,7 @@ async def claim_due(
     if floor is not None:
         params["b_floor"] = floor
     rows = (await conn.execute(stmt, params)).all()
+    sqlite_now = utcnow() if _dialect(conn) == "sqlite" else None  # the file machine's clock
     return [
         Claimed(
             id=r.id,
@@ -179,8 +180,8 @@ async def claim_due(
             attempt_count=r.attempt_count,
             lease_token=token,
             created_at=r.created_at,
-            due_at=r.due_at,
-            claimed_at=r.claimed_at,
+            due_at=r.created_at if sqlite_now else r.due_at,
+            claimed_at=sqlite_now or r.claimed_at,
         )
         for r in rows
     ]
