@@ -2,10 +2,11 @@
 needs, send each within its endpoint's usable slots, and hand each result to the
 recorder.
 
-Each endpoint has a lane of deliveries waiting here. When an attempt ends, the lane's
-next delivery starts at once (no trip to the database in between), as long as the
-endpoint's share has a usable slot (`claim_plan.Share.usable`) and the worker is under
-its own concurrency; lanes held back by the latter start in turn as attempts end.
+Each endpoint has a lane of deliveries waiting here, sent by as many runners as its
+share has usable slots (`shares.Share.usable`) and the worker has room for: when an
+attempt ends, its runner starts the lane's next delivery at once (no trip to the
+database, no new task); lanes held back by the worker's concurrency get their turn as
+runners end.
 
 Nothing stranded: every delivery taken in here ends in a result for the recorder (a
 failed attempt when Hookline itself failed while preparing or sending it), in a
@@ -70,6 +71,8 @@ class _Lane:
     endpoint: Endpoint
     secrets: EndpointSecrets
     waiting: deque[_Ready] = field(default_factory=deque)
+    runners: int = 0  # tasks sending its deliveries, one after the other each
+    starting: int = 0  # of them, those that have not taken their first delivery yet
 
 
 class Dispatcher:
@@ -203,36 +206,76 @@ class Dispatcher:
 
     # -- sending ----------------------------------------------------------------------
 
-    def _pump(self, endpoint_id: str, *, one: bool = False) -> None:
-        """Start the lane's waiting deliveries while its share has usable slots (`one`:
-        one of them, then it queues behind the other held-back lanes)."""
+    def _pump(self, endpoint_id: str) -> None:
+        """Start runners for the lane while its share has usable slots and the worker
+        has room; a lane the worker's concurrency holds back waits for its turn."""
         lane = self._lanes.get(endpoint_id)
-        if lane is None or self.stopping:
+        if lane is None or self.stopping or not self._leases.valid():
             return
         share = self._planner.share(endpoint_id)
-        started = 0
-        while lane.waiting and share.running < share.usable:
-            if self._running >= self._concurrency or (one and started):
+        while len(lane.waiting) > lane.starting and lane.runners < share.usable:
+            if self._running >= self._concurrency:
                 self._blocked.pop(endpoint_id, None)
                 self._blocked[endpoint_id] = None  # at the back of the turn
                 return
-            if not self._leases.valid():
-                return  # the renewer abandons what is held; nothing starts meanwhile
-            ready = lane.waiting.popleft()
-            self._planner.started(endpoint_id)
-            self._running += 1
-            started += 1
-            task = asyncio.create_task(self._attempt(lane.endpoint, lane.secrets, ready))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            self._start_runner(lane)
+
+    def _start_runner(self, lane: _Lane) -> None:
+        lane.runners += 1
+        lane.starting += 1
+        self._running += 1
+        task = asyncio.create_task(self._run(lane))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     def _pump_blocked(self) -> None:
-        """Each lane held back starts one attempt in turn while there is room."""
+        """Each lane held back gets a runner in turn while the worker has room."""
         while self._blocked and self._running < self._concurrency:
             endpoint_id, _ = self._blocked.popitem(last=False)
-            self._pump(endpoint_id, one=True)
+            lane = self._lanes.get(endpoint_id)
+            share = self._planner.share(endpoint_id)
+            if (
+                lane is not None
+                and len(lane.waiting) > lane.starting
+                and (lane.runners < share.usable)
+            ):
+                self._start_runner(lane)
+                self._pump(endpoint_id)  # more of it, or back in the turn
+
+    async def _run(self, lane: _Lane) -> None:
+        """One of the lane's runners (one per usable slot in use): it sends the lane's
+        waiting deliveries one after the other, the next the moment the last ended, with
+        no task of its own for each. It stops when the lane has none waiting, when the
+        share has fewer usable slots than runners (the limit came down), when another
+        lane waits for the worker's room (that lane has its turn), or while what this
+        worker holds may no longer be its own (`Leases.valid`)."""
+        endpoint_id = lane.endpoint.id
+        share = self._planner.share(endpoint_id)
+        first = True
+        try:
+            while lane.waiting and not self.stopping and lane.runners <= share.usable:
+                if not self._leases.valid():
+                    return  # the renewer abandons what is held; nothing starts meanwhile
+                ready = lane.waiting.popleft()
+                if first:
+                    lane.starting -= 1
+                    first = False
+                self._planner.started(endpoint_id)
+                await self._attempt(lane.endpoint, lane.secrets, ready)
+                if self._blocked:
+                    return
+        finally:
+            if first:  # ended before taking any
+                lane.starting -= 1
+            lane.runners -= 1
+            self._running -= 1
+            self._pump_blocked()
+            self._pump(endpoint_id)
 
     async def _attempt(self, ep: Endpoint, secrets: EndpointSecrets, ready: _Ready) -> None:
+        """One delivery, started (`planner.started`): its rate-limit slot, the attempt,
+        and its result to the recorder; whatever fails on the way ends in a failed
+        attempt or the delivery handed back."""
         c = ready.claimed
         overloaded: bool | None = None
         began = time.monotonic()
@@ -253,14 +296,9 @@ class Dispatcher:
                 return
             self._recorder.put(record)
         finally:
-            self._running -= 1
             self._planner.finished(
                 c.endpoint_id, overloaded=overloaded, seconds=time.monotonic() - began
             )
-            # Lanes the worker's concurrency held back go first, in turn; this lane
-            # queues behind them if it finds no room left.
-            self._pump_blocked()
-            self._pump(c.endpoint_id)
 
     async def _rate_slot(self, ep: Endpoint, c: Claimed) -> bool:
         """Wait for this attempt's rate-limit slot; False when it was handed back."""
