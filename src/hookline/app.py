@@ -21,9 +21,9 @@ from hookline.delivery.worker import Worker, WorkerConfig, WorkerFailed
 from hookline.domain import api_keys as api_key_format
 from hookline.domain.encryption import Cipher, new_master_key, parse_master_key
 from hookline.domain.network_policy import HostResolver
-from hookline.domain.operational import OperationalTarget
+from hookline.domain.operational_events import OperationalTarget
 from hookline.domain.retry import RetryPolicy
-from hookline.services import api_keys, event_types, operational, sessions
+from hookline.services import api_keys, event_types, operational_target, sessions
 from hookline.services.context import Context, Policy
 from hookline.settings import Settings
 from hookline.store import migrate
@@ -89,6 +89,7 @@ def check_admin_key(key: str | None) -> None:
 
 def policy_of(settings: Settings, resolver: HostResolver | None = None) -> Policy:
     return Policy(
+        resolver=resolver or SystemResolver(),
         allow_http=settings.allow_http,
         allow_private_targets=settings.allow_private_targets,
         retry=RetryPolicy.parse(settings.retry_schedule),
@@ -99,7 +100,6 @@ def policy_of(settings: Settings, resolver: HostResolver | None = None) -> Polic
         operator_api_rate_limit=settings.operator_api_rate_limit,
         operator_api_rate_burst=settings.operator_burst,
         metrics_token=settings.metrics_token,
-        resolver=resolver or SystemResolver(),
     )
 
 
@@ -149,7 +149,7 @@ class Runtime:
             )
         await event_types.ensure_builtin(self.ctx)
         if self.settings.operational_webhook_url:
-            self.operational = await operational.ensure_target(
+            self.operational = await operational_target.ensure_target(
                 self.ctx,
                 url=self.settings.operational_webhook_url,
                 secret=self.settings.operational_webhook_secret,

@@ -20,8 +20,10 @@ from hookline import (
     __version__,
     cli_errors,
     cli_flags,
-    cli_tools,
-    collector,
+    cli_listen,
+    cli_openapi,
+    cli_remote,
+    gc_tuning,
     logs,
     telemetry,
     tracing,
@@ -29,9 +31,9 @@ from hookline import (
 from hookline.app import ConfigurationError, Runtime, WorkerFailed
 from hookline.cli_flags import with_setting_flags
 from hookline.domain.encryption import new_master_key
+from hookline.domain.errors import StoreUnavailable
 from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
-from hookline.store.database import StoreUnavailable
 
 app = typer.Typer(help="Hookline: self-hostable webhook delivery.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys directly in the database.", no_args_is_help=True)
@@ -189,7 +191,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             raise typer.Exit(2) from exc
         _announce(runtime, role=role)
         web_app = runtime.served_app(with_worker=with_worker)
-        collector.settle()
+        gc_tuning.settle()
         config = uvicorn.Config(
             web_app,
             host=settings.host,
@@ -254,7 +256,7 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, runtime.worker_stop.set)
         console.print(f"Hookline {__version__} worker on {_safe_url(settings)}")
-        collector.settle()
+        gc_tuning.settle()
         if settings.metrics_port:
             telemetry.serve_metrics(
                 settings.metrics_port, settings.host, token=settings.metrics_token
@@ -456,7 +458,9 @@ def recover(
     console.print(f"{count} deliveries queued again.")
 
 
-cli_tools.register(app)  # listen | send | endpoints list|test | openapi
+cli_remote.register(app)  # send | endpoints list|test
+cli_listen.register(app)  # listen
+cli_openapi.register(app)  # openapi
 
 
 def main() -> None:

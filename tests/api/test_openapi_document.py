@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from hookline.cli_tools import render_openapi
+from hookline.cli_openapi import render_openapi
 from support.process import hookline_env, run
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"

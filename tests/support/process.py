@@ -107,3 +107,28 @@ def run(
     return subprocess.run(
         [HOOKLINE, *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=60, **kw
     )
+
+
+async def wait_for_port(port: int, proc: Proc, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"exited early:\n{proc.output()}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        await writer.wait_closed()
+        return
+    raise AssertionError(f"not listening within {timeout}s:\n{proc.output()}")
+
+
+async def wait_output(proc: Proc, text: str, timeout: float = 15.0) -> str:
+    deadline = time.monotonic() + timeout
+    while text not in proc.output():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{text!r} not printed within {timeout}s:\n{proc.output()}")
+        await asyncio.sleep(0.05)
+    return proc.output()

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from hookline.domain import errors as e
-from hookline.store.database import StoreUnavailable
+from hookline.domain.errors import StoreUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 from hookline.domain.clock import isoformat
 from hookline.domain.ids import new_id
 from hookline.domain.models import DeliveryStatus, Message
-from hookline.domain.operational import (
+from hookline.domain.operational_events import (
     DELIVERY_EXPIRED,
     ENDPOINT_DISABLED,
     ENDPOINT_FAILING,

@@ -23,13 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.delivery import operational
 from hookline.domain.clock import utcnow
+from hookline.domain.errors import StoreUnavailable
 from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus
-from hookline.domain.operational import OperationalTarget
+from hookline.domain.operational_events import OperationalTarget
 from hookline.store import attempts as attempt_store
 from hookline.store import deliveries as delivery_store
 from hookline.store import endpoint_health, queue
 from hookline.store import messages as message_store
-from hookline.store.database import Database, StoreUnavailable
+from hookline.store.database import Database
 
 log = logging.getLogger(__name__)
 

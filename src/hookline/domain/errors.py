@@ -85,3 +85,10 @@ class ValidationReport:
     def raise_if_any(self, detail: str = "The request is not valid.") -> None:
         if self.errors:
             raise InvalidInput(detail, errors=list(self.errors))
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be reached right now (the API answers 503, the CLI says so).
+
+    Raised by the store; here so that the entry points can name it without importing
+    the store."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from hookline.delivery.resolver import SystemResolver
 from hookline.domain.encryption import Cipher
 from hookline.domain.network_policy import HostResolver
 from hookline.domain.retry import DEFAULT_SCHEDULE, RetryPolicy
@@ -16,6 +15,9 @@ from hookline.store.wakeup import Wakeup
 class Policy:
     """What this deployment allows, and the resolver that judges endpoint hosts by."""
 
+    # Answers for endpoint host names at registration: the composition root (app.py)
+    # gives the system's resolver; tests stand in for DNS here.
+    resolver: HostResolver
     allow_http: bool = False
     allow_private_targets: bool = False
     retry: RetryPolicy = field(default_factory=lambda: RetryPolicy.parse(DEFAULT_SCHEDULE))
@@ -27,8 +29,6 @@ class Policy:
     operator_api_rate_limit: float = 0.0  # per operator-wide key; 0 = no limit (the default)
     operator_api_rate_burst: int = 0
     metrics_token: str | None = None  # /metrics answers only `Bearer <token>` when set
-    # Answers for endpoint host names at registration (tests stand in for DNS here).
-    resolver: HostResolver = field(default_factory=SystemResolver)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from hookline.domain.errors import StoreUnavailable
 from hookline.settings import sqlite_path
 from hookline.store.checkpoints import SIZE_LIMIT as CHECKPOINT_SIZE_LIMIT
 from hookline.store.checkpoints import Checkpointer
@@ -52,10 +53,6 @@ def _settle(conn: AsyncConnection, committed: bool) -> None:
             callback(committed)
         except Exception:  # one hook's bug must not turn a commit into an error
             log.exception("after-transaction hook failed")
-
-
-class StoreUnavailable(Exception):
-    """The database cannot be reached right now (the API answers 503)."""
 
 
 def async_url(url: str) -> str:

@@ -13,7 +13,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from hookline.store.database import Database, StoreUnavailable, is_outage
+from hookline.domain.errors import StoreUnavailable
+from hookline.store.database import Database, is_outage
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _LOCK_ID = 0x486F6F6B  # "Hook": one migrator at a time on PostgreSQL

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -11,30 +9,10 @@ from sqlalchemy import Column, Select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from hookline.domain.errors import FieldError, InvalidInput
+from hookline.domain.cursors import decode_cursor, encode_cursor
 from hookline.domain.models import Page
 
 T = TypeVar("T")
-
-
-_VERSION = "c1:"
-
-
-def encode_cursor(last_id: str) -> str:
-    return base64.urlsafe_b64encode((_VERSION + last_id).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raw = ""
-    if not raw.startswith(_VERSION) or not raw.isprintable() or len(raw) > 200:
-        raise InvalidInput(
-            "The cursor is not one this server handed out.",
-            errors=[FieldError("query.cursor", "unknown cursor", cursor)],
-        )
-    return raw[len(_VERSION) :]
 
 
 async def fetch_page(

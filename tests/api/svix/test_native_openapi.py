@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from hookline.cli_tools import render_openapi
+from hookline.cli_openapi import render_openapi
 
 ROOT = Path(__file__).resolve().parents[3]
 # The integration of issues 17, 18 and 19, just before issue 20 joined it: the native API

@@ -5,7 +5,7 @@ for each list."""
 from __future__ import annotations
 
 from hookline.api.svix.paging import Order, Window, list_response, window
-from hookline.store.paging import encode_cursor
+from hookline.domain.cursors import encode_cursor
 
 
 def test_windows():

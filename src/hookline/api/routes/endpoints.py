@@ -32,8 +32,8 @@ from hookline.api.strict_json import StrictJsonRoute
 from hookline.domain.errors import FieldError, InvalidInput
 from hookline.domain.models import AuthType, EndpointAuth, SignatureConfig
 from hookline.domain.retry import parse_schedule
+from hookline.services import endpoint_tests
 from hookline.services import endpoints as service
-from hookline.services import testing
 from hookline.services.endpoint_rules import EndpointSpec
 
 router = APIRouter(
@@ -221,7 +221,7 @@ async def send_test(
     wait: bool = Query(default=False, description="Answer with the first attempt's outcome"),
 ) -> TestOut:
     body = body or TestIn()
-    result = await testing.send_test(
+    result = await endpoint_tests.send_test(
         ctx,
         who,
         tenant=tenant,

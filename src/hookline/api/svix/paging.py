@@ -16,7 +16,7 @@ from typing import Annotated, TypeVar
 from fastapi import Query
 
 from hookline.api.svix.schemas.common import ListResponse
-from hookline.store.paging import encode_cursor
+from hookline.domain.cursors import encode_cursor
 
 T = TypeVar("T")
 

@@ -24,12 +24,12 @@ from hookline.domain.models import DeliveryStatus, Endpoint, EventType, Tenant
 from hookline.domain.retry import format_schedule
 from hookline.services import (
     deliveries,
+    endpoint_tests,
     endpoints,
     event_types,
     recovery,
     stats,
     tenants,
-    testing,
 )
 from hookline.services.access import Permission, require
 from hookline.services.endpoint_rules import EndpointSpec
@@ -144,7 +144,7 @@ async def send_test(
     tenant: str, endpoint: str, request: Request, session: SessionDep, _: FormDep
 ) -> Response:
     owner, found = await _load(request, session, tenant, endpoint)
-    outcome = await testing.send_test(
+    outcome = await endpoint_tests.send_test(
         context_of(request), session.principal, tenant=owner.id, endpoint=found.id, wait=True
     )
     return await _result(request, session, owner, found, "_test_result.html", outcome=outcome)

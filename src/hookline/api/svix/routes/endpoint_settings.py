@@ -26,7 +26,7 @@ from hookline.api.svix.schemas.messages import MessageOut
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import NotFound
 from hookline.domain.ids import ulid
-from hookline.services import destinations, event_types, recovery, testing
+from hookline.services import destinations, endpoint_tests, event_types, recovery
 from hookline.services import endpoints as service
 from hookline.services.endpoints import DEFAULT_GRACE_S
 
@@ -158,7 +158,7 @@ async def send_example(
         known = await event_types.get(ctx, who, body.event_type)
     except NotFound:
         known = None  # the publish explains (422: unknown event type)
-    result = await testing.send_test(
+    result = await endpoint_tests.send_test(
         ctx,
         who,
         tenant=app_id,

@@ -8,7 +8,12 @@ import logging
 
 from hookline.domain.clock import utcnow
 from hookline.domain.models import EndpointSecrets, EventType, Principal, Role
-from hookline.domain.operational import ENDPOINT_UID, EVENT_TYPES, TENANT_UID, OperationalTarget
+from hookline.domain.operational_events import (
+    ENDPOINT_UID,
+    EVENT_TYPES,
+    TENANT_UID,
+    OperationalTarget,
+)
 from hookline.services import endpoints, tenants
 from hookline.services.context import Context
 from hookline.services.endpoint_rules import EndpointSpec
