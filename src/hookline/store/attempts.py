@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hookline.domain.models import Attempt, AttemptStatus, Page
 from hookline.store.bulk import execute_many
 from hookline.store.messages import carries_channel
-from hookline.store.paging import fetch_page
+from hookline.store.paging import fetch_page, in_window
 from hookline.store.schema import attempts as t
 from hookline.store.schema import messages
 
@@ -145,10 +145,7 @@ async def search_attempts(
         stmt = stmt.where(
             code.is_(None) if code_class == 0 else code.between(code_class, code_class + 99)
         )
-    if since is not None:
-        stmt = stmt.where(t.c.started_at >= since)
-    if until is not None:
-        stmt = stmt.where(t.c.started_at < until)
+    stmt = in_window(stmt, t.c.started_at, since, until)
     return await fetch_page(
         conn,
         stmt,

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hookline.domain.models import Delivery, DeliveryStatus, Page
 from hookline.store.bulk import execute_many
 from hookline.store.clock import db_now
-from hookline.store.paging import fetch_page
+from hookline.store.paging import fetch_page, in_window
 from hookline.store.schema import deliveries as t
 
 PENDING = DeliveryStatus.PENDING.value
@@ -175,10 +175,7 @@ async def list_deliveries(
         stmt = stmt.where(t.c.status == status.value)
     if event_type:
         stmt = stmt.where(t.c.event_type == event_type)
-    if since:
-        stmt = stmt.where(t.c.created_at >= since)
-    if until:
-        stmt = stmt.where(t.c.created_at < until)
+    stmt = in_window(stmt, t.c.created_at, since, until)
     return await fetch_page(
         conn,
         stmt,

@@ -17,7 +17,7 @@ from hookline.domain.models import Delivery, DeliveryStatus, Message, Page
 from hookline.store.deliveries import delivery_of_row as _to_model
 from hookline.store.messages import carries_channel
 from hookline.store.messages import message_of_row as _message
-from hookline.store.paging import fetch_page
+from hookline.store.paging import fetch_page, in_window
 from hookline.store.schema import deliveries as t
 from hookline.store.schema import messages
 
@@ -76,10 +76,7 @@ async def list_with_messages(
         stmt = stmt.where(t.c.event_type.in_(list(event_types)))
     if channel:
         stmt = stmt.where(carries_channel(messages.c.channels, channel))
-    if since is not None:
-        stmt = stmt.where(t.c.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(t.c.created_at < until)
+    stmt = in_window(stmt, t.c.created_at, since, until)
     return await fetch_page(
         conn,
         stmt,
@@ -109,10 +106,7 @@ async def count_by_status(
     """How many of an endpoint's deliveries (created in the window) are in each status."""
     tried = (t.c.attempt_count > 0).label("tried")
     stmt = select(t.c.status, tried, func.count()).where(t.c.endpoint_id == endpoint_id)
-    if since is not None:
-        stmt = stmt.where(t.c.created_at >= since)
-    if until is not None:
-        stmt = stmt.where(t.c.created_at < until)
+    stmt = in_window(stmt, t.c.created_at, since, until)
     stmt = stmt.group_by(t.c.status, tried)
     rows = (await conn.execute(stmt)).all()
     return [StatusCount(DeliveryStatus(r[0]), bool(r[1]), int(r[2])) for r in rows]

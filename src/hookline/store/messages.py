@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hookline import tracing
 from hookline.domain.models import Message, Page
 from hookline.store.bulk import execute_many
-from hookline.store.paging import fetch_page
+from hookline.store.paging import fetch_page, in_window
 from hookline.store.schema import messages as t
 
 
@@ -145,10 +145,7 @@ async def list_messages(
         stmt = stmt.where(t.c.event_type.in_(list(event_types)))
     if channel:
         stmt = stmt.where(carries_channel(t.c.channels, channel))
-    if since:
-        stmt = stmt.where(t.c.created_at >= since)
-    if until:
-        stmt = stmt.where(t.c.created_at < until)
+    stmt = in_window(stmt, t.c.created_at, since, until)
     return await fetch_page(
         conn,
         stmt,

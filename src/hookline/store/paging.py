@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from sqlalchemy import Column, Select
@@ -13,6 +14,17 @@ from hookline.domain.cursors import decode_cursor, encode_cursor
 from hookline.domain.models import Page
 
 T = TypeVar("T")
+
+
+def in_window(
+    stmt: Select[Any], column: Column[Any], since: datetime | None, until: datetime | None
+) -> Select[Any]:
+    """The rows whose `column` is in [since, until): each bound only when given."""
+    if since is not None:
+        stmt = stmt.where(column >= since)
+    if until is not None:
+        stmt = stmt.where(column < until)
+    return stmt
 
 
 async def fetch_page(
