@@ -9,81 +9,38 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
-import types
 import typing
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from hookline.client import models
-from hookline.client.models import (
-    ApiKey,
-    Attempt,
-    Delivery,
-    DeliveryStatus,
-    Endpoint,
-    EventType,
-    Message,
-    Model,
-    RotatedSecret,
-    Signature,
-    Tenant,
+from hookline.client.models import Model, Tenant
+from support.client_document import (
+    MODELLED,
+    NOT_IN_DOCUMENT,
+    NOT_MODELLED,
+    load_document,
+    nullable,
+    optional,
 )
-
-DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
-
-# Each model and the component schemas of the answers it is read from.
-MODELLED: dict[type[Model], tuple[str, ...]] = {
-    Tenant: ("TenantOut",),
-    EventType: ("EventTypeOut",),
-    Endpoint: ("EndpointOut", "EndpointCreated"),
-    RotatedSecret: ("RotateOut",),
-    DeliveryStatus: ("DeliveryStatusOut",),
-    Message: ("MessageOut", "MessageDetail"),
-    Delivery: ("DeliveryOut",),
-    Attempt: ("AttemptOut",),
-    models.TestResult: ("TestOut",),  # not imported by name: pytest would collect it
-    ApiKey: ("ApiKeyOut", "ApiKeyCreated"),
-}
-# Models the document cannot speak for, and why.
-NOT_IN_DOCUMENT: dict[type[Model], str] = {
-    Signature: "EndpointOut.signature is a free-form object in the document",
-}
-# Answers of the API the client reads without a model, or does not call, and why.
-NOT_MODELLED: dict[str, str] = {
-    "RecoverOut": "endpoints.recover returns its one field, `recovered`, as an int",
-    "StatsOut": "the client has no call for an endpoint's stats",
-    "PortalLinkOut": "the client has no call for portal links",
-}
-
-
-def load_document() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(DOCUMENT.read_text())
-    return document
-
 
 # -- the comparison ----------------------------------------------------------------------
 
 
-def _nullable(prop: Mapping[str, Any]) -> bool | None:
-    """Whether the document lets this property be null; None where it does not say
-    (an unconstrained schema, as for a payload)."""
-    if not prop or prop == {"title": prop.get("title")}:
-        return None
-    kinds = prop.get("type")
-    if kinds == "null" or (isinstance(kinds, list) and "null" in kinds):
-        return True
-    return any(_nullable(p) for p in prop.get("anyOf", []) + prop.get("oneOf", []))
+def _model_in(hint: Any) -> type[Model] | None:
+    """The model a field is read as (itself, in a list, or `| None`), if any."""
+    if isinstance(hint, type) and issubclass(hint, Model):
+        return hint
+    inner = [_model_in(a) for a in typing.get_args(hint) if a is not type(None)]
+    return inner[0] if len(inner) == 1 else None
 
 
-def _optional(hint: Any) -> bool | None:
-    """Whether the client's annotation takes None; None for `Any`."""
-    if hint is Any:
-        return None
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        return type(None) in typing.get_args(hint)
-    return hint is None or hint is type(None)
+def _refs(prop: Mapping[str, Any]) -> set[str]:
+    """The component schemas a property is (itself, its items, or one of its choices)."""
+    if "$ref" in prop:
+        return {prop["$ref"].rsplit("/", 1)[-1]}
+    found = _refs(prop["items"]) if "items" in prop else set()
+    return found.union(*(_refs(p) for p in prop.get("anyOf", [])))
 
 
 def mismatches(
@@ -97,6 +54,7 @@ def mismatches(
     - a field the model requires (no default) that some schema does not require: reading
       an answer without it would fail. (A field the API requires may have a default in the
       client, so that it reads answers of servers from before the field.)
+    - a field read as a model that the API sends as a schema the model is not read from;
     - a field the API may send as null that the model's annotation does not allow None;
       and one annotated `| None` that the API never sends null, unless None is its default
       for an answer that leaves it out.
@@ -128,13 +86,20 @@ def mismatches(
                     f"{model.__name__}.{name} is required by the client but not in every "
                     f"answer ({of}): give it a default"
                 )
-            nullable = [_nullable(p[name]) for p in props if name in p]
-            optional = _optional(hints[name])
-            if optional is None or None in nullable:
+            nested = _model_in(hints[name])
+            refs = {r for p in props if name in p for r in _refs(p[name])}
+            if nested is not None and refs and not refs <= set(modelled.get(nested, ())):
+                sent = ", ".join(sorted(refs))
+                found.append(
+                    f"{model.__name__}.{name} is read as {nested.__name__}, but {of} sends {sent}"
+                )
+            sent_null = [nullable(p[name]) for p in props if name in p]
+            takes_none = optional(hints[name])
+            if takes_none is None or None in sent_null:
                 continue
-            if any(nullable) and not optional:
+            if any(sent_null) and not takes_none:
                 found.append(f"{model.__name__}.{name} may be null in {of} but is not `| None`")
-            elif optional and not any(nullable) and field.default is not None:
+            elif takes_none and not any(sent_null) and field.default is not None:
                 found.append(f"{model.__name__}.{name} is `| None` but {of} never sends null")
     return found
 
@@ -240,6 +205,16 @@ def test_a_field_the_api_never_sends_null_is_reported_when_the_client_allows_it(
     document["components"]["schemas"]["TenantOut"]["properties"]["uid"] = {"type": "string"}
     assert mismatches(document, MODELLED) == [
         "Tenant.uid is `| None` but TenantOut never sends null"
+    ]
+
+
+def test_a_nested_answer_the_model_is_not_read_from_is_reported():
+    document = copy.deepcopy(load_document())
+    statuses = document["components"]["schemas"]["MessageDetail"]["properties"]
+    statuses["delivery_statuses"]["items"] = {"$ref": "#/components/schemas/DeliveryOut"}
+    assert mismatches(document, MODELLED) == [
+        "Message.delivery_statuses is read as DeliveryStatus, but MessageOut / MessageDetail "
+        "sends DeliveryOut"
     ]
 
 
