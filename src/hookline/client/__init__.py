@@ -16,11 +16,12 @@ subclasses that carry the API's problem+json fields.
 The client imports nothing of Hookline's server (only httpx), so publishers install
 Hookline without running it.
 
-The package: `sync` (Client) and `aio` (AsyncClient) with their resource groups send the
-calls that `operations` describes once for both (`calls`: a request as data); `retry`
-decides when to send again, `errors` what to raise, `connection` where to connect;
-`models` are the answers and `inputs` the TypedDicts of PATCH changes and endpoint
-settings.
+The package: `operations` describes every call once, as the resource groups' methods
+(`calls`: a request as data); `methods` makes those groups serve both clients, blocking
+in `sync` (Client, Tenants, ...) and awaited in `aio` (AsyncClient, AsyncTenants, ...);
+`retry` decides when to send again, `errors` what to raise, `connection` where to
+connect; `models` are the answers and `inputs` the TypedDicts of PATCH changes and
+endpoint settings.
 """
 
 from __future__ import annotations

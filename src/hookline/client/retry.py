@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from hookline.client.calls import Call
+from hookline.client.errors import connection_error, error_from_answer
 
 _ALWAYS_RETRY = frozenset({429, 503})  # Hookline did nothing: rate limited, or no database
 _RETRY_IF_REPEATABLE = frozenset({500, 502, 504})
@@ -106,6 +107,22 @@ class Retry:
             delay = self._delay(tries, retry_after(resp))
         if code == 429:
             self.throttle.saw_429(call, resp, delay)
+        return delay
+
+    def wait_after(
+        self, call: Call[Any], answer: httpx.Response | httpx.TransportError, tries: int
+    ) -> float:
+        """Seconds to wait before the next try of `call`, whose try number `tries` (from 0)
+        got the error answer or the failed connection `answer`; raises the error to give
+        up with when there is to be no next try."""
+        if isinstance(answer, httpx.Response):
+            delay = self.after_answer(call, answer, tries)
+            if delay is None:
+                raise error_from_answer(answer)
+            return delay
+        delay = self.after_failure(call, answer, tries)
+        if delay is None:
+            raise connection_error(answer, call.method, call.path) from answer
         return delay
 
     def after_failure(self, call: Call[Any], exc: httpx.TransportError, tries: int) -> float | None:
