@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,13 @@ def client_only(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     )  # fmt: skip
     assert installed.returncode == 0, installed.stderr
     return bin_dir, wheel
+
+
+def test_the_wheel_says_its_code_is_typed(client_only):
+    """PEP 561: without `py.typed` a publisher's mypy treats the whole client as untyped."""
+    _, wheel = client_only
+    with zipfile.ZipFile(wheel) as built:
+        assert "hookline/py.typed" in built.namelist()
 
 
 def _clean_env() -> dict[str, str]:
