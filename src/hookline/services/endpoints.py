@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,18 +26,17 @@ from hookline.domain.models import (
     Principal,
     SignatureConfig,
 )
-from hookline.domain.outgoing import MASK
 from hookline.domain.signing import (
     SIGNING_KEY_PREFIX,
     STANDARD_WEBHOOKS_ED25519,
     InvalidSecret,
-    can_sign,
     check_secret,
     generate_for,
     public_key_of,
 )
 from hookline.services.access import Permission, require, resolve_endpoint, resolve_tenant
 from hookline.services.context import Context
+from hookline.services.endpoint_change import EndpointChange, SecretMove, secret_move
 from hookline.services.endpoint_rules import EndpointSpec, check_destination, validate_spec
 from hookline.store import deliveries as delivery_store
 from hookline.store import endpoint_health
@@ -183,45 +181,22 @@ async def list_(
         )
 
 
-def spec_of(endpoint: Endpoint) -> EndpointSpec:
-    """The user-settable part of an endpoint, as a spec to patch."""
-    return EndpointSpec(
-        url=endpoint.url,
-        events=list(endpoint.events),
-        uid=endpoint.uid,
-        description=endpoint.description,
-        enabled=endpoint.enabled,
-        timeout=endpoint.timeout,
-        rate_limit=endpoint.rate_limit,
-        max_in_flight=endpoint.max_in_flight,
-        ordering=endpoint.ordering,
-        retry_schedule=endpoint.retry_schedule,
-        auth=endpoint.auth,
-        headers=dict(endpoint.headers),
-        signature=endpoint.signature,
-        secret=None,
-        generate_secret=False,
-        send_trace_context=endpoint.send_trace_context,
-        channels=list(endpoint.channels) or None,
-    )
-
-
 async def update(
     ctx: Context,
     principal: Principal,
     *,
     tenant: str,
     endpoint: str,
-    changes: dict[str, Any],
+    change: EndpointChange,
 ) -> Endpoint:
-    """Apply a partial change (field name → new value, as in EndpointSpec)."""
+    """Apply a change: the fields it sets, over the endpoint as stored."""
     require(principal, Permission.MANAGE_ENDPOINTS)
     async with ctx.db.read() as conn:
         owner = await resolve_tenant(conn, principal, tenant)
         before = await store.get_endpoint(conn, tenant_id=owner.id, ref=endpoint, cipher=ctx.cipher)
         if before is None:
             raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
-        checked = await validate_spec(conn, ctx.policy, _changed(before, changes), previous=before)
+        checked = await validate_spec(conn, ctx.policy, change.spec_after(before), previous=before)
     await check_destination(ctx.policy, checked.url, previous=before)
     async with ctx.db.write() as conn:
         current = await store.get_endpoint(
@@ -229,7 +204,7 @@ async def update(
         )
         if current is None:
             raise NotFound(f"No endpoint {endpoint!r} in this tenant.")
-        spec = await validate_spec(conn, ctx.policy, _changed(current, changes), previous=current)
+        spec = await validate_spec(conn, ctx.policy, change.spec_after(current), previous=current)
         if spec.url != checked.url:  # changed meanwhile by someone else: judge it too
             raise Conflict("The endpoint changed while this change was checked; try again.")
         if spec.uid is not None and await store.uid_taken(
@@ -251,31 +226,18 @@ async def update(
 
 
 async def _rekey_for_scheme(ctx: Context, conn: AsyncConnection, endpoint: Endpoint) -> Endpoint:
-    """After a change of scheme: keep the secret when it still signs, or give an
-    Ed25519 endpoint a new key pair (receivers need only its public key, on show).
-
-    The old secret then keeps signing beside the new key for the default grace period,
-    as after a rotation. A shared secret has to be shown once, which only
-    `rotate-secret` does, so a move to a scheme the secret cannot sign is refused.
-    """
+    """After a change of scheme: what `secret_move` decides. A new key leaves the old
+    secret signing beside it for the default grace period, as after a rotation."""
     now = utcnow()
     old = await store.get_secrets(conn, endpoint.id, cipher=ctx.cipher)
     scheme = endpoint.signature.scheme
     if old.current is None:
         return endpoint
-    if scheme == STANDARD_WEBHOOKS_ED25519:
-        if old.current.startswith(SIGNING_KEY_PREFIX):
-            return _showing_key(endpoint, old.current)
-    elif can_sign(scheme, old.current):
+    move = secret_move(scheme, old.current)
+    if move is SecretMove.KEEP:
         return endpoint
-    else:
-        how = (
-            "switch to standard-webhooks, rotate the secret, then switch again"
-            if old.current.startswith(SIGNING_KEY_PREFIX)
-            else "rotate the secret first: a generated secret signs with every HMAC scheme"
-        )
-        detail = f"The endpoint's current secret cannot sign with {scheme}; {how}."
-        raise InvalidInput(detail, errors=[FieldError("body.signature.scheme", detail, scheme)])
+    if move is SecretMove.SHOW_KEY:
+        return _showing_key(endpoint, old.current)
     key = generate_for(scheme)
     await store.set_secrets(
         conn,
@@ -291,35 +253,6 @@ async def _rekey_for_scheme(ctx: Context, conn: AsyncConnection, endpoint: Endpo
     return _showing_key(replace(endpoint, updated_at=now), key)
 
 
-def _changed(current: Endpoint, changes: dict[str, Any]) -> EndpointSpec:
-    if changes.get("auth") is not None:
-        changes = {**changes, "auth": _keep_masked(changes["auth"], current.auth)}
-    return replace(spec_of(current), **changes)
-
-
-def _keep_masked(new: EndpointAuth, old: EndpointAuth) -> EndpointAuth:
-    """A client that echoes a masked credential ("***") keeps the stored one.
-
-    A mask with nothing stored behind it (another auth type, or a field never set) is
-    refused: saving "***" as the credential would break delivery without a word.
-    """
-    report = ValidationReport()
-    fields = {}
-    for name, value in new.fields.items():
-        if value == MASK:
-            if new.type is old.type and name in old.fields:
-                value = old.fields[name]
-            else:
-                report.add(
-                    f"body.auth.{name}",
-                    f"{MASK!r} keeps a stored credential, and none is stored here: "
-                    "send the real value",
-                )
-        fields[name] = value
-    report.raise_if_any()
-    return EndpointAuth(new.type, fields)
-
-
 async def put(
     ctx: Context, principal: Principal, *, tenant: str, uid: str, spec: EndpointSpec
 ) -> tuple[WithSecret, bool]:
@@ -331,12 +264,8 @@ async def put(
         current = await store.get_endpoint(conn, tenant_id=owner.id, ref=uid, cipher=ctx.cipher)
     if current is None or current.uid != uid:
         return await create(ctx, principal, tenant=owner.id, spec=spec), True
-    changes = {
-        k: getattr(spec, k)
-        for k in EndpointSpec.__dataclass_fields__
-        if k not in ("secret", "generate_secret")
-    }
-    updated = await update(ctx, principal, tenant=owner.id, endpoint=current.id, changes=changes)
+    change = EndpointChange.replacing(spec)
+    updated = await update(ctx, principal, tenant=owner.id, endpoint=current.id, change=change)
     return WithSecret(updated, None), False
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
+from typing import TypeVar
 
 from fastapi import APIRouter, Query, Response, status
 
@@ -18,7 +19,6 @@ from hookline.api.deps import (
 from hookline.api.schemas.common import ListResponse
 from hookline.api.schemas.deliveries import AttemptOut
 from hookline.api.schemas.endpoints import (
-    NULLABLE_PATCH_FIELDS,
     EndpointCreated,
     EndpointIn,
     EndpointOut,
@@ -29,12 +29,15 @@ from hookline.api.schemas.endpoints import (
     TestOut,
 )
 from hookline.api.strict_json import StrictJsonRoute
-from hookline.domain.errors import FieldError, InvalidInput
+from hookline.domain.errors import FieldError, InvalidInput, ValidationReport
 from hookline.domain.models import AuthType, EndpointAuth, SignatureConfig
 from hookline.domain.retry import parse_schedule
 from hookline.services import endpoint_tests
 from hookline.services import endpoints as service
+from hookline.services.endpoint_change import UNSET, EndpointChange, Unset, not_null
 from hookline.services.endpoint_rules import EndpointSpec
+
+T = TypeVar("T")
 
 router = APIRouter(
     prefix="/v1/tenants/{tenant}/endpoints", route_class=StrictJsonRoute, tags=["endpoints"]
@@ -74,31 +77,38 @@ def _spec(body: EndpointIn) -> EndpointSpec:
     )
 
 
-def _changes(body: EndpointPatch) -> dict[str, Any]:
-    changes: dict[str, Any] = {}
-    nulls = []
-    for name in body.model_fields_set:
-        value = getattr(body, name)
-        if value is None and name not in NULLABLE_PATCH_FIELDS:
-            if name in ("auth",):
-                changes["auth"] = EndpointAuth(AuthType.NONE)
-                continue
-            if name == "signature":
-                changes["signature"] = SignatureConfig()
-                continue
-            nulls.append(FieldError(f"body.{name}", "may not be null"))
-            continue
-        if name == "auth":
-            changes["auth"] = value.to_domain()
-        elif name == "signature":
-            changes["signature"] = value.to_domain()
-        elif name == "retry_schedule":
-            changes["retry_schedule"] = _schedule(value)
-        else:
-            changes[name] = value
-    if nulls:
-        raise InvalidInput("The request is not valid.", errors=nulls)
-    return changes
+def _change(body: EndpointPatch) -> EndpointChange:
+    """The PATCH as a change: a field not sent stays, null clears what may be cleared."""
+    sent = body.model_fields_set
+    report = ValidationReport()
+
+    def given(name: str, value: T) -> T | Unset:
+        return value if name in sent else UNSET
+
+    def required(name: str, value: T | None) -> T | Unset:
+        return not_null(report, f"body.{name}", value) if name in sent else UNSET
+
+    events, headers, channels = body.events, body.headers, body.channels
+    change = EndpointChange(
+        url=required("url", body.url),
+        events=required("events", None if events is None else tuple(events)),
+        uid=given("uid", body.uid),
+        description=required("description", body.description),
+        enabled=required("enabled", body.enabled),
+        timeout=required("timeout", body.timeout),
+        rate_limit=given("rate_limit", body.rate_limit),
+        max_in_flight=given("max_in_flight", body.max_in_flight),
+        ordering=required("ordering", body.ordering),
+        auth=given("auth", body.auth.to_domain() if body.auth else None),
+        headers=required("headers", None if headers is None else dict(headers)),
+        signature=given("signature", body.signature.to_domain() if body.signature else None),
+        send_trace_context=required("send_trace_context", body.send_trace_context),
+        channels=given("channels", None if channels is None else tuple(channels)),
+    )
+    report.raise_if_any()
+    if "retry_schedule" in sent:
+        change = replace(change, retry_schedule=_schedule(body.retry_schedule))
+    return change
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=EndpointCreated)
@@ -135,9 +145,7 @@ async def update_endpoint(
     ctx: ContextDep,
     who: EndpointManager,
 ) -> EndpointOut:
-    updated = await service.update(
-        ctx, who, tenant=tenant, endpoint=endpoint, changes=_changes(body)
-    )
+    updated = await service.update(ctx, who, tenant=tenant, endpoint=endpoint, change=_change(body))
     return EndpointOut.of(updated)
 
 

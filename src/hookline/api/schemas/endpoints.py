@@ -87,6 +87,10 @@ class EndpointIn(Input):
 class EndpointPatch(Input):
     """Every field optional; only the fields sent are changed."""
 
+    # What null does to each field is for `EndpointChange`'s types to say: it clears uid,
+    # rate_limit, max_in_flight, retry_schedule and channels, sets auth and signature
+    # back to their defaults, and is refused for the rest.
+
     url: str | None = None
     events: list[str] | None = None
     uid: str | None = None
@@ -102,11 +106,6 @@ class EndpointPatch(Input):
     signature: SignatureIn | None = None
     send_trace_context: bool | None = None
     channels: list[str] | None = None
-
-
-NULLABLE_PATCH_FIELDS = frozenset(
-    {"uid", "rate_limit", "max_in_flight", "retry_schedule", "channels"}
-)
 
 
 def masked_auth(auth: EndpointAuth) -> dict[str, Any]:

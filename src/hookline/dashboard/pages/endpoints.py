@@ -7,16 +7,15 @@ JavaScript the same POST answers with the whole page, outcome included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.datastructures import FormData
 from starlette.responses import RedirectResponse, Response
 
 from hookline.dashboard import charts
 from hookline.dashboard.auth import FormDep, SessionDep
+from hookline.dashboard.endpoint_form import FormValues, field_errors, parse_int
 from hookline.dashboard.rendering import PageRoute, context_of, is_htmx, path, render
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, InvalidInput, RefusedTarget
@@ -32,7 +31,7 @@ from hookline.services import (
     tenants,
 )
 from hookline.services.access import Permission, require
-from hookline.services.endpoint_rules import EndpointSpec
+from hookline.services.endpoint_change import EndpointChange
 from hookline.services.sessions import Session
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -155,7 +154,7 @@ async def rotate_secret(
     tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
 ) -> Response:
     owner, found = await _load(request, session, tenant, endpoint)
-    grace = _int(form.get("grace_period"), default=86400)
+    grace = parse_int(form.get("grace_period"), default=86400)
     if grace not in GRACE_CHOICES:
         raise InvalidInput("Choose how long the old secret keeps signing from the list.")
     rotated = await endpoints.rotate_secret(
@@ -210,7 +209,7 @@ async def _set_enabled(
         session.principal,
         tenant=owner.id,
         endpoint=found.id,
-        changes={"enabled": enabled},
+        change=EndpointChange(enabled=enabled),
     )
     notice = "enabled" if enabled else "disabled"
     return RedirectResponse(
@@ -318,98 +317,6 @@ async def delivery_list(
 # -- create and edit -------------------------------------------------------------------
 
 
-@dataclass
-class FormValues:
-    """What the endpoint form shows, as text, so a refused form comes back as typed."""
-
-    url: str = ""
-    description: str = ""
-    events: list[str] = field(default_factory=list)
-    patterns: str = ""
-    timeout: str = "30"
-    rate_limit: str = ""
-    uid: str = ""
-    channels: str = ""
-
-    @classmethod
-    def posted(cls, form: FormData) -> FormValues:
-        def text(name: str) -> str:
-            value = form.get(name)
-            return value.strip() if isinstance(value, str) else ""
-
-        return cls(
-            url=text("url"),
-            description=text("description"),
-            events=[v for v in form.getlist("events") if isinstance(v, str)],
-            patterns=text("patterns"),
-            timeout=text("timeout"),
-            rate_limit=text("rate_limit"),
-            uid=text("uid"),
-            channels=text("channels"),
-        )
-
-    @classmethod
-    def of(cls, endpoint: Endpoint, catalogue: list[EventType]) -> FormValues:
-        known = {e.name for e in catalogue}
-        return cls(
-            url=endpoint.url,
-            description=endpoint.description,
-            events=[e for e in endpoint.events if e in known],
-            patterns=", ".join(e for e in endpoint.events if e not in known),
-            timeout=str(endpoint.timeout),
-            rate_limit="" if endpoint.rate_limit is None else str(endpoint.rate_limit),
-            uid=endpoint.uid or "",
-            channels=", ".join(endpoint.channels),
-        )
-
-    def changes(self) -> tuple[dict[str, Any], dict[str, list[str]]]:
-        """The fields as an endpoint change, and what could not even be read."""
-        errors: dict[str, list[str]] = {}
-        events = list(self.events) + [p.strip() for p in self.patterns.split(",") if p.strip()]
-        timeout = _int(self.timeout)
-        if timeout is None:
-            errors["timeout"] = ["a whole number of seconds"]
-        rate_limit = None
-        if self.rate_limit:
-            rate_limit = _int(self.rate_limit)
-            if rate_limit is None:
-                errors["rate_limit"] = ["a whole number, or empty for none"]
-        changes: dict[str, Any] = {
-            "url": self.url,
-            "description": self.description,
-            "events": events,
-            "timeout": timeout,
-            "rate_limit": rate_limit,
-            "uid": self.uid or None,
-            "channels": [c.strip() for c in self.channels.split(",") if c.strip()] or None,
-        }
-        return changes, errors
-
-
-def _int(value: object, default: int | None = None) -> int | None:
-    if value is None or value == "":
-        return default
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        return None
-
-
-def _field_errors(exc: InvalidInput | RefusedTarget | Conflict) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if isinstance(exc, RefusedTarget):
-        errors["url"] = [exc.detail]
-        return errors
-    for err in exc.errors:
-        name = err.location.removeprefix("body.").split(".")[0]
-        if name not in FormValues.__dataclass_fields__:
-            name = "_"
-        errors.setdefault(name, []).append(err.message)
-    if not exc.errors:
-        errors["_"] = [exc.detail]
-    return errors
-
-
 async def _catalogue(request: Request, session: Session) -> list[EventType]:
     page = await event_types.list_(context_of(request), session.principal, limit=500)
     return page.items
@@ -451,16 +358,16 @@ async def create(tenant: str, request: Request, session: SessionDep, form: FormD
     ctx = context_of(request)
     owner = await tenants.get(ctx, session.principal, tenant)
     values = FormValues.posted(form)
-    changes, errors = values.changes()
+    change, errors = values.change()
     if errors:
         return await _form_page(request, session, owner, None, values, errors=errors, status=422)
     try:
         created = await endpoints.create(
-            ctx, session.principal, tenant=owner.id, spec=EndpointSpec(**changes)
+            ctx, session.principal, tenant=owner.id, spec=change.new_spec()
         )
     except (InvalidInput, RefusedTarget, Conflict) as exc:
         return await _form_page(
-            request, session, owner, None, values, errors=_field_errors(exc), status=422
+            request, session, owner, None, values, errors=field_errors(exc), status=422
         )
     # Shown here, once: the secret is never shown again.
     return await _overview(
@@ -482,7 +389,7 @@ async def edit(
 ) -> Response:
     owner, found = await _load(request, session, tenant, endpoint)
     values = FormValues.posted(form)
-    changes, errors = values.changes()
+    change, errors = values.change()
     if errors:
         return await _form_page(request, session, owner, found, values, errors=errors, status=422)
     try:
@@ -491,11 +398,11 @@ async def edit(
             session.principal,
             tenant=owner.id,
             endpoint=found.id,
-            changes=changes,
+            change=change,
         )
     except (InvalidInput, RefusedTarget, Conflict) as exc:
         return await _form_page(
-            request, session, owner, found, values, errors=_field_errors(exc), status=422
+            request, session, owner, found, values, errors=field_errors(exc), status=422
         )
     return RedirectResponse(
         path("tenants", owner.id, "endpoints", found.id, notice="saved"), status_code=303

@@ -28,6 +28,7 @@ from hookline.domain.errors import NotFound
 from hookline.domain.ids import ulid
 from hookline.services import destinations, endpoint_tests, event_types, recovery
 from hookline.services import endpoints as service
+from hookline.services.endpoint_change import EndpointChange, HeaderEdit
 from hookline.services.endpoints import DEFAULT_GRACE_S
 
 router = APIRouter(
@@ -86,26 +87,9 @@ async def set_headers(
     app_id: str = AppId,
     endpoint_id: str = EndpointId,
 ) -> Response:
-    changes = {"headers": dict(body.headers)}
-    await service.update(ctx, who, tenant=app_id, endpoint=endpoint_id, changes=changes)
+    change = EndpointChange(headers=dict(body.headers))
+    await service.update(ctx, who, tenant=app_id, endpoint=endpoint_id, change=change)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
-def _patched(current: dict[str, str], body: EndpointHeadersPatchIn) -> dict[str, str]:
-    """Header names are compared without regard to case, as HTTP does."""
-    out = dict(current)
-
-    def drop(name: str) -> None:
-        for existing in [k for k in out if k.lower() == name.lower()]:
-            del out[existing]
-
-    for name, value in body.headers.items():
-        drop(name)
-        if value is not None:
-            out[name] = value
-    for name in body.delete_headers or []:
-        drop(name)
-    return out
 
 
 @router.patch("/headers", status_code=status.HTTP_204_NO_CONTENT)
@@ -116,9 +100,12 @@ async def patch_headers(
     app_id: str = AppId,
     endpoint_id: str = EndpointId,
 ) -> Response:
-    found = await service.get(ctx, who, tenant=app_id, endpoint=endpoint_id)
-    changes = {"headers": _patched(found.headers, body)}
-    await service.update(ctx, who, tenant=found.tenant_id, endpoint=found.id, changes=changes)
+    """Header names are compared without regard to case, as HTTP does; the edit applies
+    to the headers as stored when the change is written."""
+    edit = HeaderEdit(put=dict(body.headers), remove=tuple(body.delete_headers or ()))
+    await service.update(
+        ctx, who, tenant=app_id, endpoint=endpoint_id, change=EndpointChange(headers=edit)
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

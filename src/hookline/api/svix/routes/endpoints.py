@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Path, Response, status
 
 from hookline.api.deps import ContextDep, PrincipalDep
@@ -26,6 +24,7 @@ from hookline.domain.signing import (
     STANDARD_WEBHOOKS_ED25519,
 )
 from hookline.services import endpoints as service
+from hookline.services.endpoint_change import UNSET, EndpointChange, Unset, not_null
 from hookline.services.endpoint_rules import EndpointSpec
 
 router = APIRouter(prefix="/api/v1/app/{app_id}/endpoint", route_class=StrictJsonRoute)
@@ -109,54 +108,57 @@ async def upsert_endpoint(
 ) -> EndpointOut:
     """Replace the endpoint with this id or uid, or create it (with the body's uid) when
     there is none. What Svix's replacement leaves out (headers, the secret) stays."""
-    changes: dict[str, Any] = {
-        "url": body.url,
-        "description": body.description,
-        "events": body.events(),
-        "enabled": not body.disabled,
-        "rate_limit": body.rate(),
-        "channels": body.channels,
-    }
-    if body.given("uid"):
-        changes["uid"] = body.uid
+    change = EndpointChange(
+        url=body.url,
+        description=body.description,
+        events=tuple(body.events()),
+        enabled=not body.disabled,
+        rate_limit=body.rate(),
+        channels=None if body.channels is None else tuple(body.channels),
+        uid=body.uid if body.given("uid") else UNSET,
+    )
     try:
         current = await service.get(ctx, who, tenant=app_id, endpoint=endpoint_id)
     except NotFound:
-        spec = EndpointSpec(**changes)
-        created = await service.create(ctx, who, tenant=app_id, spec=spec)
+        created = await service.create(ctx, who, tenant=app_id, spec=change.new_spec())
         return EndpointOut.of(created.endpoint)
     response.status_code = status.HTTP_200_OK
     updated = await service.update(
-        ctx, who, tenant=current.tenant_id, endpoint=current.id, changes=changes
+        ctx, who, tenant=current.tenant_id, endpoint=current.id, change=change
     )
     return EndpointOut.of(updated)
 
 
-def _patch_changes(body: EndpointPatch) -> dict[str, Any]:
+def _patch_change(body: EndpointPatch) -> EndpointChange:
     report = ValidationReport()
-    changes: dict[str, Any] = {}
-    for name, field in (("url", "url"), ("description", "description")):
-        if body.given(name):
-            value = getattr(body, name)
-            if value is None:
-                report.add(f"body.{name}", "may not be null")
-            changes[field] = value
-    if body.given("disabled"):
-        if body.disabled is None:
-            report.add("body.disabled", "may not be null")
-        changes["enabled"] = not body.disabled
+    url = not_null(report, "body.url", body.url) if body.given("url") else UNSET
+    description = (
+        not_null(report, "body.description", body.description)
+        if body.given("description")
+        else UNSET
+    )
+    disabled = not_null(report, "body.disabled", body.disabled) if body.given("disabled") else UNSET
     report.raise_if_any()
+    events: tuple[str, ...] | Unset = UNSET
     if body.given("event_types") or body.given("filter_types"):
         types = body.event_types if body.given("event_types") else body.filter_types
-        changes["events"] = list(types) if types else [EVERY_EVENT]
+        events = tuple(types) if types else (EVERY_EVENT,)
+    rate_limit: int | Unset | None = UNSET
     if body.given("throttle_rate") or body.given("rate_limit"):
         rate = body.throttle_rate if body.given("throttle_rate") else body.rate_limit
-        changes["rate_limit"] = rate or None  # 0: no rate
-    if body.given("channels"):
-        changes["channels"] = body.channels
-    if body.given("uid"):
-        changes["uid"] = body.uid
-    return changes
+        rate_limit = rate or None  # 0: no rate
+    channels = body.channels
+    return EndpointChange(
+        url=url,
+        description=description,
+        enabled=UNSET if isinstance(disabled, Unset) else not disabled,
+        events=events,
+        rate_limit=rate_limit,
+        channels=(None if channels is None else tuple(channels))
+        if body.given("channels")
+        else UNSET,
+        uid=body.uid if body.given("uid") else UNSET,
+    )
 
 
 @router.patch("/{endpoint_id}", response_model=EndpointOut)
@@ -167,8 +169,8 @@ async def patch_endpoint(
     app_id: str = AppId,
     endpoint_id: str = EndpointId,
 ) -> EndpointOut:
-    changes = _patch_changes(body)
-    updated = await service.update(ctx, who, tenant=app_id, endpoint=endpoint_id, changes=changes)
+    change = _patch_change(body)
+    updated = await service.update(ctx, who, tenant=app_id, endpoint=endpoint_id, change=change)
     if body.given("secret"):
         if body.secret is None:
             raise InvalidInput(
