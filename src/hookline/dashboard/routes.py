@@ -10,11 +10,18 @@ from fastapi import APIRouter, HTTPException
 from starlette.responses import FileResponse, RedirectResponse
 
 from hookline.dashboard import auth
-from hookline.dashboard.pages import deliveries, endpoints, event_types, messages, tenants
+from hookline.dashboard.pages import (
+    deliveries,
+    endpoint_deliveries,
+    endpoints,
+    event_types,
+    messages,
+    tenants,
+)
 from hookline.dashboard.rendering import STATIC_DIR
 
 router = APIRouter(include_in_schema=False)
-for module in (auth, tenants, endpoints, deliveries, messages, event_types):
+for module in (auth, tenants, endpoints, endpoint_deliveries, deliveries, messages, event_types):
     router.include_router(module.router)
 
 # Only the files shipped in the package are served, by name: no paths from the request.

@@ -1,5 +1,5 @@
-"""An endpoint: overview (health, charts, settings), its actions, the Deliveries tab,
-and the create and edit forms.
+"""An endpoint: overview (health, charts, settings), its actions, and the create and
+edit forms (its Deliveries tab is `endpoint_deliveries`).
 
 Actions answer htmx with the fragment that shows their outcome in place; without
 JavaScript the same POST answers with the whole page, outcome included.
@@ -19,10 +19,9 @@ from hookline.dashboard.endpoint_form import FormValues, field_errors, parse_int
 from hookline.dashboard.rendering import PageRoute, context_of, is_htmx, path, render
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import Conflict, InvalidInput, RefusedTarget
-from hookline.domain.models import DeliveryStatus, Endpoint, EventType, Tenant
+from hookline.domain.models import Endpoint, EventType, Tenant
 from hookline.domain.retry import format_schedule
 from hookline.services import (
-    deliveries,
     endpoint_tests,
     endpoints,
     event_types,
@@ -36,7 +35,6 @@ from hookline.services.sessions import Session
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
-PAGE_SIZE = 50
 GRACE_CHOICES = (0, 3600, 86400)
 NOTICES = {
     "saved": "Changes saved.",
@@ -45,11 +43,11 @@ NOTICES = {
 }
 
 
-def _base(tenant: Tenant, endpoint: Endpoint) -> str:
+def endpoint_base(tenant: Tenant, endpoint: Endpoint) -> str:
     return path("tenants", tenant.id, "endpoints", endpoint.id)
 
 
-async def _load(
+async def load_endpoint(
     request: Request, session: Session, tenant: str, endpoint: str
 ) -> tuple[Tenant, Endpoint]:
     ctx, who = context_of(request), session.principal
@@ -93,7 +91,7 @@ async def _overview(
         status=status,
         tenant=owner,
         endpoint=endpoint,
-        base=_base(owner, endpoint),
+        base=endpoint_base(owner, endpoint),
         stats=figures,
         charts={
             "attempts": charts.attempts_chart(figures),
@@ -134,7 +132,7 @@ async def new_form(tenant: str, request: Request, session: SessionDep) -> Respon
 async def overview(
     tenant: str, endpoint: str, request: Request, session: SessionDep, notice: str | None = None
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     return await _overview(request, session, owner, found, notice=NOTICES.get(notice or ""))
 
 
@@ -142,7 +140,7 @@ async def overview(
 async def send_test(
     tenant: str, endpoint: str, request: Request, session: SessionDep, _: FormDep
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     outcome = await endpoint_tests.send_test(
         context_of(request), session.principal, tenant=owner.id, endpoint=found.id, wait=True
     )
@@ -153,7 +151,7 @@ async def send_test(
 async def rotate_secret(
     tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     grace = parse_int(form.get("grace_period"), default=86400)
     if grace not in GRACE_CHOICES:
         raise InvalidInput("Choose how long the old secret keeps signing from the list.")
@@ -188,7 +186,7 @@ async def rotate_secret(
 async def recover(
     tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     since = parse_time(form.get("since"))
     if since is None:
         raise InvalidInput("Give the time to recover from, as YYYY-MM-DDTHH:MM (UTC).")
@@ -203,7 +201,7 @@ async def recover(
 async def _set_enabled(
     request: Request, session: Session, tenant: str, endpoint: str, enabled: bool
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     await endpoints.update(
         context_of(request),
         session.principal,
@@ -249,71 +247,6 @@ def _clock(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-@router.get("/ui/tenants/{tenant}/endpoints/{endpoint}/deliveries")
-async def delivery_list(
-    tenant: str,
-    endpoint: str,
-    request: Request,
-    session: SessionDep,
-    status: str | None = None,
-    event_type: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    cursor: str | None = None,
-) -> Response:
-    ctx, who = context_of(request), session.principal
-    owner, found = await _load(request, session, tenant, endpoint)
-    errors: dict[str, str] = {}
-    wanted_status = None
-    if status:
-        try:
-            wanted_status = DeliveryStatus(status)
-        except ValueError:
-            errors["Status"] = f"{status!r} is not a delivery status"
-    since_at, until_at = parse_time(since), parse_time(until)
-    if since and since_at is None:
-        errors["Since"] = "not a time (YYYY-MM-DDTHH:MM)"
-    if until and until_at is None:
-        errors["Until"] = "not a time (YYYY-MM-DDTHH:MM)"
-    event_type = (event_type or "").strip() or None
-    filters = {"status": status, "event_type": event_type, "since": since, "until": until}
-    page = None
-    if not errors:
-        page = await deliveries.list_for_endpoint(
-            ctx,
-            who,
-            tenant=owner.id,
-            endpoint=found.id,
-            status=wanted_status,
-            event_type=event_type,
-            since=since_at,
-            until=until_at,
-            limit=PAGE_SIZE,
-            cursor=cursor,
-        )
-    catalogue = await event_types.list_(ctx, who, include_archived=True, limit=500)
-    parts = ("tenants", owner.id, "endpoints", found.id, "deliveries")
-    return render(
-        request,
-        "deliveries.html",
-        session=session,
-        status=422 if errors else 200,
-        tenant=owner,
-        endpoint=found,
-        base=_base(owner, found),
-        page=page,
-        filters=filters,
-        errors=errors,
-        statuses=[s.value for s in DeliveryStatus],
-        event_type_names=[e.name for e in catalogue.items],
-        cursor=cursor,
-        first_url=path(*parts, **filters),
-        next_url=path(*parts, **filters, cursor=page.next_cursor)
-        if page and page.next_cursor
-        else None,
-    )
-
-
 # -- create and edit -------------------------------------------------------------------
 
 
@@ -337,7 +270,7 @@ async def _form_page(
         if endpoint
         else path("tenants", owner.id, "endpoints")
     )
-    cancel = _base(owner, endpoint) if endpoint else path("tenants", owner.id)
+    cancel = endpoint_base(owner, endpoint) if endpoint else path("tenants", owner.id)
     return render(
         request,
         "endpoint_form.html",
@@ -378,7 +311,7 @@ async def create(tenant: str, request: Request, session: SessionDep, form: FormD
 @router.get("/ui/tenants/{tenant}/endpoints/{endpoint}/edit")
 async def edit_form(tenant: str, endpoint: str, request: Request, session: SessionDep) -> Response:
     require(session.principal, Permission.MANAGE_ENDPOINTS)
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     values = FormValues.of(found, await _catalogue(request, session))
     return await _form_page(request, session, owner, found, values)
 
@@ -387,7 +320,7 @@ async def edit_form(tenant: str, endpoint: str, request: Request, session: Sessi
 async def edit(
     tenant: str, endpoint: str, request: Request, session: SessionDep, form: FormDep
 ) -> Response:
-    owner, found = await _load(request, session, tenant, endpoint)
+    owner, found = await load_endpoint(request, session, tenant, endpoint)
     values = FormValues.posted(form)
     change, errors = values.change()
     if errors:
