@@ -12,7 +12,9 @@ from hookline.store import api_keys as key_store
 from support.services import ADMIN, CI, World, bound
 
 
-async def test_a_created_key_authenticates_as_its_role_and_tenant(world: World) -> None:
+async def test_a_created_key_authenticates_as_its_role_and_tenant_and_others_do_not(
+    world: World,
+) -> None:
     a = await world.tenant("A")
     made = await api_keys.create(world.ctx, ADMIN, name="deploy", role=Role.CI, tenant=a.id)
     assert key_format.role_of(made.secret) is Role.CI
@@ -24,6 +26,13 @@ async def test_a_created_key_authenticates_as_its_role_and_tenant(world: World) 
         found = await key_store.get_by_hash(conn, key_format.hash_key(made.secret))
     assert stored is not None and stored.last_used_at is not None  # touched on first use
     assert found is not None and made.secret not in found[1]  # only the hash is stored
+    # Missing, mistyped (the checksum tells) and unknown keys are refused.
+    typo = made.secret[:-1] + ("a" if made.secret[-1] != "a" else "b")
+    for secret, why in ((None, "required"), ("", "required"), (typo, "checksum")):
+        with pytest.raises(Unauthorized, match=why):
+            await api_keys.authenticate(world.ctx, secret)
+    with pytest.raises(Unauthorized, match="Unknown"):
+        await api_keys.authenticate(world.ctx, "some-long-operator-chosen-secret-string")
 
 
 async def test_create_checks_the_name_the_role_and_the_tenant(world: World) -> None:
@@ -72,16 +81,6 @@ async def test_revoked_keys_stop_working_at_once_and_a_key_cannot_revoke_itself(
     assert [k.id for k in (await api_keys.list_(world.ctx, ADMIN)).items] == [admin.key.id]
     revoked = await api_keys.list_(world.ctx, ADMIN, include_revoked=True)
     assert {k.id for k in revoked.items} == {admin.key.id, runtime.key.id}
-
-
-async def test_authenticate_refuses_missing_malformed_and_unknown_keys(world: World) -> None:
-    made = await api_keys.create(world.ctx, ADMIN, name="x", role=Role.RUNTIME)
-    typo = made.secret[:-1] + ("a" if made.secret[-1] != "a" else "b")
-    for secret, why in ((None, "required"), ("", "required"), (typo, "checksum")):
-        with pytest.raises(Unauthorized, match=why):
-            await api_keys.authenticate(world.ctx, secret)
-    with pytest.raises(Unauthorized, match="Unknown"):
-        await api_keys.authenticate(world.ctx, "some-long-operator-chosen-secret-string")
 
 
 async def test_bootstrap_makes_one_admin_key_or_registers_the_configured_one(

@@ -12,7 +12,7 @@ from support.services import ADMIN, CI, RUNTIME, World, bound
 SCHEMA = {"type": "object", "required": ["id"]}
 
 
-async def test_create_stores_the_type_and_refuses_a_second_of_the_same_name(
+async def test_create_stores_the_type_and_refuses_a_taken_name_or_bad_fields(
     world: World,
 ) -> None:
     made = await event_types.create(
@@ -23,9 +23,6 @@ async def test_create_stores_the_type_and_refuses_a_second_of_the_same_name(
     assert (stored.description, stored.schema, stored.archived) == ("Paid", SCHEMA, False)
     with pytest.raises(Conflict, match="already exists"):
         await event_types.create(world.ctx, ADMIN, name="invoice.paid")
-
-
-async def test_create_names_an_invalid_name_and_schema_together(world: World) -> None:
     with pytest.raises(InvalidInput) as caught:
         await event_types.create(world.ctx, ADMIN, name=".bad", schema={"type": "nothing"})
     assert {e.location for e in caught.value.errors} == {"body.name", "body.schema"}
@@ -47,7 +44,7 @@ async def test_the_catalogue_is_the_operators_alone_to_change(world: World) -> N
     assert (await event_types.get(world.ctx, bound(tenant), "order.created")).description == ""
 
 
-async def test_update_changes_what_it_is_given_and_schema_none_clears_it(world: World) -> None:
+async def test_update_changes_what_it_is_given_and_archives(world: World) -> None:
     await world.event_type("order.created", description="New order", schema=SCHEMA)
     described = await event_types.update(world.ctx, ADMIN, "order.created", description="Order")
     assert (described.description, described.schema) == ("Order", SCHEMA)
@@ -55,19 +52,20 @@ async def test_update_changes_what_it_is_given_and_schema_none_clears_it(world: 
     assert (cleared.description, cleared.schema) == ("Order", None)
     with pytest.raises(NotFound):
         await event_types.update(world.ctx, ADMIN, "order.missing", description="x")
-
-
-async def test_archived_types_leave_the_list_and_come_back_when_unarchived(
-    world: World,
-) -> None:
+    # Archived types leave the list, and come back when unarchived.
     await world.event_type("a.one")
     await world.event_type("a.two")
     await event_types.archive(world.ctx, ADMIN, "a.one")
     assert (await event_types.get(world.ctx, ADMIN, "a.one")).archived
     listed = await event_types.list_(world.ctx, RUNTIME)
-    assert [t.name for t in listed.items] == ["a.two", TEST_EVENT_TYPE]
+    assert [t.name for t in listed.items] == ["a.two", "order.created", TEST_EVENT_TYPE]
     everything = await event_types.list_(world.ctx, RUNTIME, include_archived=True)
-    assert [t.name for t in everything.items] == ["a.one", "a.two", TEST_EVENT_TYPE]
+    assert [t.name for t in everything.items] == [
+        "a.one",
+        "a.two",
+        "order.created",
+        TEST_EVENT_TYPE,
+    ]
     restored = await event_types.update(world.ctx, ADMIN, "a.one", archived=False)
     assert not restored.archived
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +14,12 @@ from hookline.domain.models import Principal, Role
 from hookline.services import api_keys, sessions
 from hookline.services.context import Context
 from hookline.services.sessions import InvalidToken, SessionKind
-from support.services import ADMIN, World
+from support.services import ADMIN, World, unopened_context
+
+
+@pytest.fixture
+def keys_ctx(tmp_path: Path) -> Context:
+    return unopened_context(tmp_path)
 
 
 def _with_keys(ctx: Context, *master_keys: str) -> Context:
@@ -21,8 +27,8 @@ def _with_keys(ctx: Context, *master_keys: str) -> Context:
     return replace(ctx, signing_keys=keys)
 
 
-def test_a_token_is_good_only_for_its_purpose_unaltered_and_in_time(world: World) -> None:
-    ctx = world.ctx
+def test_a_token_is_good_only_for_its_purpose_unaltered_and_in_time(keys_ctx: Context) -> None:
+    ctx = keys_ctx
     exp = int((datetime.now(UTC) + timedelta(minutes=5)).timestamp())
     token = sessions.sign(ctx, "session", {"k": "key_1", "exp": exp})
     assert sessions.verify(ctx, "session", token)["k"] == "key_1"
@@ -43,13 +49,13 @@ def test_a_token_is_good_only_for_its_purpose_unaltered_and_in_time(world: World
         sessions.verify(ctx, "session", sessions.sign(ctx, "session", {"k": "key_1"}))
 
 
-def test_tokens_of_a_previous_master_key_verify_until_it_is_dropped(world: World) -> None:
+def test_tokens_of_a_previous_master_key_verify_until_it_is_dropped(keys_ctx: Context) -> None:
     old, new = new_master_key(), new_master_key()
     exp = int((datetime.now(UTC) + timedelta(minutes=5)).timestamp())
-    token = sessions.sign(_with_keys(world.ctx, old), "session", {"exp": exp})
-    sessions.verify(_with_keys(world.ctx, new, old), "session", token)
+    token = sessions.sign(_with_keys(keys_ctx, old), "session", {"exp": exp})
+    sessions.verify(_with_keys(keys_ctx, new, old), "session", token)
     with pytest.raises(InvalidToken):
-        sessions.verify(_with_keys(world.ctx, new), "session", token)
+        sessions.verify(_with_keys(keys_ctx, new), "session", token)
     assert sessions.derive_signing_key(parse_master_key(old)) != parse_master_key(old)
 
 
@@ -92,11 +98,11 @@ async def test_a_portal_session_holds_one_tenant_with_the_portal_role(world: Wor
             await sessions.resume(world.ctx, portal(key_id, tenant_id))
 
 
-def test_csrf_tokens_are_bound_to_their_nonce(world: World) -> None:
+def test_csrf_tokens_are_bound_to_their_nonce(keys_ctx: Context) -> None:
     nonce = sessions.new_nonce()
-    token = sessions.csrf_token(world.ctx, nonce)
-    assert sessions.csrf_valid(world.ctx, nonce, token)
-    assert not sessions.csrf_valid(world.ctx, sessions.new_nonce(), token)
-    assert not sessions.csrf_valid(world.ctx, nonce, None)
-    assert not sessions.csrf_valid(world.ctx, nonce, "!!not base64!!")
-    assert not sessions.csrf_valid(_with_keys(world.ctx, new_master_key()), nonce, token)
+    token = sessions.csrf_token(keys_ctx, nonce)
+    assert sessions.csrf_valid(keys_ctx, nonce, token)
+    assert not sessions.csrf_valid(keys_ctx, sessions.new_nonce(), token)
+    assert not sessions.csrf_valid(keys_ctx, nonce, None)
+    assert not sessions.csrf_valid(keys_ctx, nonce, "!!not base64!!")
+    assert not sessions.csrf_valid(_with_keys(keys_ctx, new_master_key()), nonce, token)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from ipaddress import ip_address
+from pathlib import Path
 from typing import Any, TypeVar
 
 from hookline.app import Runtime
@@ -16,6 +17,7 @@ from hookline.domain.network_policy import IPAddress
 from hookline.services import deliveries, endpoints, event_types, publish, tenants
 from hookline.services.context import Context
 from hookline.services.endpoint_rules import EndpointSpec
+from support.databases import sqlite_url
 from support.harness import settings_for
 
 # Operator-wide keys of each role. The services judge a principal by its role and
@@ -52,6 +54,12 @@ async def build_runtime(db_url: str, *, resolver: Any = None, **overrides: Any) 
     runtime = Runtime.build(settings_for(db_url, **overrides), resolver=resolver)
     await runtime.prepare(migrate_schema=False, bootstrap_admin=False)
     return runtime
+
+
+def unopened_context(directory: Path) -> Context:
+    """The Context app.py builds, on a SQLite file it never opens: for the parts of the
+    services that need its keys and policy but no database (token signing)."""
+    return Runtime.build(settings_for(sqlite_url(directory))).ctx
 
 
 @dataclass
