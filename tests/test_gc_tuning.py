@@ -1,4 +1,5 @@
-"""The collector settings of the long-running processes: less often, never never."""
+"""The garbage collector's settings for the long-running processes (`gc_tuning`): less
+often, never never."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from hookline import collector
+from hookline import gc_tuning
 
 
 @pytest.fixture
@@ -31,11 +32,11 @@ def _cycle(freed: list[int]) -> None:
 
 
 def test_cycles_are_still_collected_without_anyone_asking(restored_collector: None) -> None:
-    collector.settle()
+    gc_tuning.settle()
     assert gc.get_threshold() == (
-        collector.YOUNG_THRESHOLD,
-        collector.MIDDLE_EVERY,
-        collector.OLD_EVERY,
+        gc_tuning.YOUNG_THRESHOLD,
+        gc_tuning.MIDDLE_EVERY,
+        gc_tuning.OLD_EVERY,
     )
     freed: list[int] = []
     _cycle(freed)
@@ -43,12 +44,12 @@ def test_cycles_are_still_collected_without_anyone_asking(restored_collector: No
     keep = []
     # Containers allocated (and still alive) are what the young threshold counts; two
     # thresholds' worth is bounded and certain to start a pass.
-    for i in range(2 * collector.YOUNG_THRESHOLD):
+    for i in range(2 * gc_tuning.YOUNG_THRESHOLD):
         keep.append([i])
         if freed:
             break
     assert freed == [1]
-    assert len(keep) > collector.YOUNG_THRESHOLD // 2  # it waited: not the default 700
+    assert len(keep) > gc_tuning.YOUNG_THRESHOLD // 2  # it waited: not the default 700
 
 
 def test_what_starting_up_left_alive_is_frozen_and_garbage_is_not(
@@ -57,7 +58,7 @@ def test_what_starting_up_left_alive_is_frozen_and_garbage_is_not(
     freed: list[int] = []
     _cycle(freed)
     alive = Node()
-    collector.settle()
+    gc_tuning.settle()
     assert freed == [1]  # startup's garbage was collected first, not frozen
     assert gc.get_freeze_count() > 0
     assert gc.is_tracked(alive)
