@@ -36,8 +36,8 @@ def _file_size(tmp_path: Path) -> int:
     return (tmp_path / "hookline.db").stat().st_size
 
 
-async def test_commits_leave_the_log_to_the_checkpointer(tmp_path):
-    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+async def test_commits_leave_the_log_to_the_checkpointer(tmp_path, sqlite_driver):
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True, sqlite_driver=sqlite_driver)
     assert isinstance(db.checkpointer, Checkpointer)
     db.checkpointer._interval = 3600  # not before stop(): only commits could copy
     try:
@@ -50,8 +50,8 @@ async def test_commits_leave_the_log_to_the_checkpointer(tmp_path):
         await db.dispose()
 
 
-async def test_the_checkpointer_copies_the_log_while_writes_go_on(tmp_path):
-    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+async def test_the_checkpointer_copies_the_log_while_writes_go_on(tmp_path, sqlite_driver):
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True, sqlite_driver=sqlite_driver)
     assert db.checkpointer is not None
     try:
         await _fill(db)
@@ -69,8 +69,10 @@ async def test_the_checkpointer_copies_the_log_while_writes_go_on(tmp_path):
     assert db.checkpointer._task is None  # stopped with the database
 
 
-async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(tmp_path):
-    db = Database(sqlite_url(tmp_path))
+async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(
+    tmp_path, sqlite_driver
+):
+    db = Database(sqlite_url(tmp_path), sqlite_driver=sqlite_driver)
     try:
         assert db.checkpointer is None
         await _fill(db)
@@ -80,11 +82,11 @@ async def test_without_background_checkpoints_commits_checkpoint_as_sqlite_does(
         await db.dispose()
 
 
-async def test_the_log_starts_over_while_writes_go_on(tmp_path):
+async def test_the_log_starts_over_while_writes_go_on(tmp_path, sqlite_driver):
     """Commits back to back, as under load: the checkpoints still let the log start over
     from its beginning, so the log file on disk does not grow for as long as the writes
     last (about 5 MB of rows are written here)."""
-    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True, sqlite_driver=sqlite_driver)
     assert db.checkpointer is not None
     db.checkpointer._interval = 0.02
     commits = 600  # each a few pages: about 2,500 frames in all
@@ -106,11 +108,11 @@ async def test_the_log_starts_over_while_writes_go_on(tmp_path):
         await db.dispose()
 
 
-async def test_an_idle_process_holds_no_writer_off(tmp_path):
+async def test_an_idle_process_holds_no_writer_off(tmp_path, sqlite_driver):
     """Once everything written is copied, a checkpoint does not take the write lock: a
     writer holding it (a long transaction) does not wait for checkpoints, nor they for
     it. After a write the finish holds writers again."""
-    db = Database(sqlite_url(tmp_path), background_checkpoints=True)
+    db = Database(sqlite_url(tmp_path), background_checkpoints=True, sqlite_driver=sqlite_driver)
     assert db.checkpointer is not None
     db.checkpointer._interval = 3600  # each checkpoint below is the test's own
     try:

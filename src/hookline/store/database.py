@@ -22,14 +22,15 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from hookline.settings import sqlite_path
+from hookline.store import fast
 from hookline.store.checkpoints import SIZE_LIMIT as CHECKPOINT_SIZE_LIMIT
 from hookline.store.checkpoints import Checkpointer
+from hookline.store.database_url import async_url, sqlite_path
 from hookline.store.sqlite_driver import (
     BEGIN_IMMEDIATE,
     BUSY_TIMEOUT_MS,
-    OneTripConnection,
-    OneTripDBAPI,
+    DEFAULT_SQLITE_DRIVER,
+    SqliteDriver,
 )
 
 log = logging.getLogger(__name__)
@@ -56,21 +57,6 @@ def _settle(conn: AsyncConnection, committed: bool) -> None:
 
 class StoreUnavailable(Exception):
     """The database cannot be reached right now (the API answers 503)."""
-
-
-def async_url(url: str) -> str:
-    """Accept plain `sqlite:///` and `postgresql://` URLs; use the async drivers."""
-    if url.startswith("sqlite:"):
-        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
-    for head in (
-        "postgresql://",
-        "postgres://",
-        "postgresql+psycopg://",
-        "postgresql+psycopg2://",
-    ):
-        if url.startswith(head):
-            return "postgresql+asyncpg://" + url[len(head) :]
-    return url
 
 
 def _json_text(value: Any) -> str:
@@ -109,10 +95,16 @@ def _is_outage(exc: BaseException) -> bool:
 class Database:
     """`background_checkpoints` (SQLite files): the write-ahead log is copied into the
     database by a thread (`store.checkpoints`), started with the first write, instead of
-    by whichever commit fills it; for the long-running processes."""
+    by whichever commit fills it; for the long-running processes. `sqlite_driver`: how
+    SQLite's statements travel (`store.sqlite_driver`)."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, background_checkpoints: bool = False
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        background_checkpoints: bool = False,
+        sqlite_driver: SqliteDriver = DEFAULT_SQLITE_DRIVER,
     ) -> None:
         self.url = async_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
@@ -132,12 +124,13 @@ class Database:
             kwargs.update(
                 pool_size=16,
                 max_overflow=16,
-                connect_args={"timeout": 30, "check_same_thread": False},
-                module=OneTripDBAPI(),
+                connect_args={"timeout": 30},
                 # Every transaction here ends in COMMIT or ROLLBACK before the connection
                 # goes back, so the pool's own ROLLBACK on return would be a wasted trip.
                 pool_reset_on_return=None,
             )
+            if sqlite_driver == "fast":
+                kwargs.update(fast.engine_options())
         else:
             # No pre-ping (a round trip per checkout): a connection found dead makes
             # SQLAlchemy invalidate the whole pool, so after an outage the pool is renewed
@@ -145,6 +138,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._on_loop = self.dialect == "sqlite" and sqlite_driver == "fast"
         self.checkpointer: Checkpointer | None = None
         if self.dialect == "sqlite":
             path = sqlite_path(url)
@@ -163,16 +157,17 @@ class Database:
         statement sees its own snapshot anyway, and BEGIN/COMMIT would only add two
         round trips.
 
-        `short`: a few indexed look-ups on the delivery path. On SQLite they run on the
-        event loop's thread (see `sqlite_driver`), which is quicker than a trip to the
-        connection's thread; anything that may scan stays off the loop."""
+        `short`: a few indexed look-ups on the delivery path. With the fast SQLite
+        transport they run on the event loop's thread (see `store.fast.one_trip`), which
+        is quicker than a trip to the connection's thread; anything that may scan stays
+        off the loop."""
         try:
             async with self.engine.connect() as conn:
                 if self._write_lock is None:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     yield conn
                     return
-                adapted = await _one_trip(conn) if short else None
+                adapted = await fast.on_loop_capable(conn) if short and self._on_loop else None
                 _run_inline(adapted, True)
                 try:
                     async with conn.begin():
@@ -186,11 +181,12 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock on the
-        event loop's thread when it is free, and goes to the connection's thread to wait
-        when another process holds it; the statements and the COMMIT then run on the
-        loop's thread: with the write lock held they wait for nobody, and batches are
-        bounded."""
+        """A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, behind this
+        process's write lock. With the fast transport that BEGIN takes the database's
+        lock on the event loop's thread when it is free, and goes to the connection's
+        thread to wait when another process holds it; the statements and the COMMIT
+        then run on the loop's thread: with the write lock held they wait for nobody,
+        and batches are bounded."""
         try:
             if self._write_lock is None:
                 async with self.engine.connect() as conn:
@@ -206,10 +202,10 @@ class Database:
                 self.checkpointer.start()
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(hookline_immediate=True)
-                adapted = await _one_trip(conn)
+                adapted = await fast.on_loop_capable(conn) if self._on_loop else None
                 committed = False
                 try:
-                    async with conn.begin():  # BEGIN IMMEDIATE (see sqlite_driver)
+                    async with conn.begin():  # BEGIN IMMEDIATE (see _on_begin)
                         _run_inline(adapted, True)
                         yield conn
                     committed = True
@@ -235,12 +231,7 @@ class Database:
         await self.engine.dispose()
 
 
-async def _one_trip(conn: AsyncConnection) -> OneTripConnection | None:
-    adapted = (await conn.get_raw_connection()).dbapi_connection
-    return adapted if isinstance(adapted, OneTripConnection) else None
-
-
-def _run_inline(adapted: OneTripConnection | None, inline: bool) -> None:
+def _run_inline(adapted: fast.OneTripConnection | None, inline: bool) -> None:
     """From now on, run this SQLite connection's statements on the loop's thread (or not)."""
     if adapted is not None:
         adapted.inline = inline
