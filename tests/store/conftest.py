@@ -6,7 +6,7 @@ start Hookline get it through the settings, which read the same variable."""
 from __future__ import annotations
 
 import os
-from typing import get_args
+from typing import cast, get_args
 
 import pytest
 
@@ -17,10 +17,9 @@ DRIVERS: tuple[str, ...] = get_args(SqliteDriver)
 
 def _chosen() -> SqliteDriver:
     name = os.environ.get("HOOKLINE_SQLITE_DRIVER", DEFAULT_SQLITE_DRIVER)
-    for driver in get_args(SqliteDriver):
-        if driver == name:
-            return driver  # type: ignore[no-any-return]
-    raise pytest.UsageError(f"HOOKLINE_SQLITE_DRIVER={name!r}: expected one of {DRIVERS}")
+    if name not in DRIVERS:
+        raise pytest.UsageError(f"HOOKLINE_SQLITE_DRIVER={name!r}: expected one of {DRIVERS}")
+    return cast(SqliteDriver, name)
 
 
 @pytest.fixture(scope="session")
