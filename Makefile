@@ -53,8 +53,11 @@ $(NODE_DEPS): tests/package.json tests/package-lock.json
 	cd tests && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# Then the store's tests again on SQLite's stock driver (store/sqlite_driver.py), the
+# path beside the fence of private APIs: PostgreSQL is the same either way.
 test: install lint $(NODE_DEPS)  ## the whole suite, on SQLite and PostgreSQL
 	$(BIN)/pytest $(PYTEST_ARGS)
+	HOOKLINE_SQLITE_DRIVER=stock HOOKLINE_TEST_DATABASES=sqlite $(BIN)/pytest -q tests/store
 
 bench: install-server  ## the benchmark (issue 8): every scenario, a table, bench/results/latest.json
 	$(BIN)/python -m bench $(ARGS)

@@ -72,3 +72,13 @@ def test_each_install_is_done_once_until_pyproject_changes(checkout: Path):
 def test_a_dev_install_leaves_the_server_install_done(checkout: Path):
     commands = _would_run("install", checkout)
     assert "touch .venv/.installed-server .venv/.installed-dev" in commands
+
+
+def test_testing_runs_the_store_tests_again_on_the_stock_sqlite_driver(checkout: Path):
+    lines = _would_run("test", checkout).splitlines()
+    whole = lines.index(".venv/bin/pytest ")
+    again = (
+        "HOOKLINE_SQLITE_DRIVER=stock HOOKLINE_TEST_DATABASES=sqlite "
+        ".venv/bin/pytest -q tests/store"
+    )
+    assert lines[whole + 1 :] == [again]

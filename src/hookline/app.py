@@ -127,7 +127,11 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, resolver: HostResolver | None = None) -> Runtime:
-        db = Database(settings.database_url, background_checkpoints=True)
+        db = Database(
+            settings.database_url,
+            background_checkpoints=True,
+            sqlite_driver=settings.sqlite_driver,
+        )
         master_keys = load_master_keys(settings)
         ctx = Context(
             db=db,

@@ -4,11 +4,12 @@ rotate-master-key."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from datetime import datetime
 from types import FrameType
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
@@ -34,6 +35,9 @@ from hookline.domain.encryption import new_master_key
 from hookline.domain.errors import StoreUnavailable
 from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
+
+if TYPE_CHECKING:  # only the web processes import the server
+    import uvicorn
 
 app = typer.Typer(help="Hookline: self-hostable webhook delivery.", no_args_is_help=True)
 keys_app = typer.Typer(help="Manage API keys directly in the database.", no_args_is_help=True)
@@ -170,16 +174,6 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
 
     from hookline.api.server_limits import BoundedHttpToolsProtocol
 
-    class _GracefulServer(uvicorn.Server):
-        """A stop by SIGTERM/SIGINT that completed gracefully exits 0 (uvicorn would
-        re-raise the signal)."""
-
-        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
-            super().handle_exit(sig, frame)
-            captured = getattr(self, "_captured_signals", None)
-            if isinstance(captured, list):
-                captured.clear()
-
     runtime = _build(settings)
 
     async def main() -> None:
@@ -204,14 +198,33 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             timeout_graceful_shutdown=10,
             server_header=False,
         )
-        server = _GracefulServer(config)
+        server = uvicorn.Server(config)
         runtime.stop_server = lambda: setattr(server, "should_exit", True)
-        await server.serve()
+        with _stopped_gracefully_by_signals(server):
+            await server.serve()
         if runtime.worker_failure is not None:
             console.print(f"[red]Stopped: the worker died:[/red] {runtime.worker_failure}")
             raise typer.Exit(1)
 
     _run(main)
+
+
+@contextlib.contextmanager
+def _stopped_gracefully_by_signals(server: uvicorn.Server) -> Iterator[None]:
+    """While the server runs, SIGTERM and SIGINT are uvicorn's: they stop it gracefully.
+    Once it has stopped, uvicorn raises them again for the handlers it found installed:
+    these, which let a graceful stop exit 0 instead of dying by the signal. A signal
+    before uvicorn takes over stops the server too."""
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, signal.SIG_DFL if handler is None else handler)
 
 
 @app.command()

@@ -11,18 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from hookline.domain.egress_proxy_url import EgressProxy
 from hookline.domain.retry import DEFAULT_SCHEDULE, parse_duration, parse_schedule
+from hookline.store.database_url import SCHEMES as DATABASE_SCHEMES
+from hookline.store.database_url import sqlite_path as sqlite_path
+from hookline.store.sqlite_driver import DEFAULT_SQLITE_DRIVER, SqliteDriver
 
 DEFAULT_DATABASE_URL = "sqlite:///./hookline-data/hookline.db"
-# What `store.database.async_url` knows how to open.
-DATABASE_SCHEMES = (
-    "sqlite",
-    "sqlite+aiosqlite",
-    "postgresql",
-    "postgres",
-    "postgresql+asyncpg",
-    "postgresql+psycopg",
-    "postgresql+psycopg2",
-)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -32,6 +25,12 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL,
         description="sqlite:///path/to/file.db or postgresql://user:password@host:5432/database",
+    )
+    sqlite_driver: SqliteDriver = Field(
+        default=DEFAULT_SQLITE_DRIVER,
+        description="How SQLite's statements travel: fast (fewer trips to the driver's "
+        "thread, built on SQLAlchemy's and aiosqlite's private parts) or stock (their "
+        "public API alone)",
     )
     data_dir: Path | None = Field(
         default=None,
@@ -219,12 +218,3 @@ class Settings(BaseSettings):
             if path is not None:
                 return path.parent
         return Path("./hookline-data")
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file of a `sqlite:///path` URL (None for in-memory databases)."""
-    for head in ("sqlite+aiosqlite:///", "sqlite:///"):
-        if url.startswith(head):
-            rest = url[len(head) :].split("?", 1)[0]
-            return None if rest in ("", ":memory:") else Path(rest)
-    return None

@@ -1,7 +1,8 @@
 """`store.bulk.execute_many` writes exactly what `conn.execute(stmt, rows)` writes, on
-both databases: the same values through the same type processors, fixed values and
-expressions in the statement, fenced updates, defaults computed in Python, and
-SQLAlchemy's errors."""
+both databases and both SQLite transports: the same values through the same type
+processors, fixed values and expressions in the statement, fenced updates, defaults
+computed in Python, and SQLAlchemy's errors. With the fast transport, SQLite gets the
+statement prepared by the fence (`store.fast.bulk`); otherwise SQLAlchemy's own."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hookline.store.bulk import execute_many
 from hookline.store.database import Database
+from hookline.store.fast import bulk as fast_bulk
+from hookline.store.sqlite_driver import SqliteDriver
 from hookline.store.types import JSONType, UTCDateTime
 
 metadata = sa.MetaData()
@@ -69,8 +72,8 @@ def _update(table: sa.Table) -> sa.Update:
 
 
 @pytest.fixture
-async def db(db_url: str):
-    database = Database(db_url)
+async def db(db_url: str, sqlite_driver: SqliteDriver):
+    database = Database(db_url, sqlite_driver=sqlite_driver)
     async with database.write() as conn:
         await conn.run_sync(metadata.create_all)
     database.compiled_by_sqlalchemy = []  # type: ignore[attr-defined]
@@ -92,7 +95,7 @@ async def _rows(db: Database, table: sa.Table) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in result.all()]
 
 
-async def test_inserts_and_updates_write_what_sqlalchemy_writes(db):
+async def test_inserts_and_updates_write_what_sqlalchemy_writes(db, sqlite_driver):
     insert_ours, insert_theirs = _insert(ours), _insert(theirs)
     update_ours, update_theirs = _update(ours), _update(theirs)
     later = NOW + timedelta(minutes=5)
@@ -116,9 +119,10 @@ async def test_inserts_and_updates_write_what_sqlalchemy_writes(db):
     assert by_id["a"][1:4] == (11, later, {"fixed": True})
     assert by_id["b"][1] == 2  # the wrong token left it alone
     assert by_id["c"][2] == datetime(2026, 11, 24, 20, 0, tzinfo=UTC)
-    # Ours went to SQLite as prepared SQL; PostgreSQL keeps SQLAlchemy's executemany.
-    sqlite = db.is_sqlite
-    assert db.compiled_by_sqlalchemy == [not sqlite, True, not sqlite, True, not sqlite, True]
+    # Ours went to SQLite as prepared SQL (fast transport); PostgreSQL and the stock
+    # transport keep SQLAlchemy's executemany.
+    prepared = db.is_sqlite and sqlite_driver == "fast"
+    assert db.compiled_by_sqlalchemy == [not prepared, True] * 3
 
 
 async def test_a_default_computed_in_python_takes_sqlalchemys_path(db):
@@ -143,10 +147,8 @@ async def test_a_refused_row_is_sqlalchemys_error_and_the_batch_is_not_written(d
 
 
 async def test_statements_built_per_call_do_not_pile_up(db):
-    from hookline.store import bulk
-
     async with db.write() as conn:
-        for i in range(bulk.CACHE_SIZE + 50):  # a new statement object each time
+        for i in range(fast_bulk.CACHE_SIZE + 50):  # a new statement object each time
             await execute_many(conn, ours.insert(), [{**ROWS[1], "id": f"s{i}"}])
-    assert len(await _rows(db, ours)) == bulk.CACHE_SIZE + 50
-    assert len(bulk._cache) <= bulk.CACHE_SIZE
+    assert len(await _rows(db, ours)) == fast_bulk.CACHE_SIZE + 50
+    assert len(fast_bulk._cache) <= fast_bulk.CACHE_SIZE

@@ -8,10 +8,11 @@ from alembic.runtime.migration import MigrationContext
 from hookline.store import migrate
 from hookline.store.database import Database
 from hookline.store.schema import metadata
+from hookline.store.sqlite_driver import SqliteDriver
 
 
-async def _fresh(db_url: str) -> Database:
-    db = Database(db_url)
+async def _fresh(db_url: str, sqlite_driver: SqliteDriver) -> Database:
+    db = Database(db_url, sqlite_driver=sqlite_driver)
     async with db.engine.begin() as conn:
         # The PostgreSQL fixture clones a migrated template: start from nothing.
         await conn.run_sync(lambda c: metadata.drop_all(c))
@@ -19,8 +20,8 @@ async def _fresh(db_url: str) -> Database:
     return db
 
 
-async def test_migrations_replayed_from_empty_match_the_models(db_url):
-    db = await _fresh(db_url)
+async def test_migrations_replayed_from_empty_match_the_models(db_url, sqlite_driver):
+    db = await _fresh(db_url, sqlite_driver)
     try:
         assert await migrate.current_revision(db) is None
         await migrate.upgrade(db)

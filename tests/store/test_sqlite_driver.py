@@ -1,6 +1,8 @@
-"""The SQLite transport (`store.sqlite_driver`): statements go to the connection's
-thread once each, or run on the loop inside write transactions and short reads; the
-results, errors and transactions are the same either way."""
+"""The SQLite transports (`store.sqlite_driver`). Fast (`store.fast.one_trip`):
+statements go to the connection's thread once each, or run on the loop inside write
+transactions and short reads. Stock: SQLAlchemy's adapter, every statement in the
+connection's thread. The results, errors and transactions are the same every way; the
+setting chooses."""
 
 from __future__ import annotations
 
@@ -14,14 +16,23 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
+from hookline.app import Runtime
 from hookline.store.database import Database
-from hookline.store.sqlite_driver import BUSY_TIMEOUT_MS
+from hookline.store.sqlite_driver import BUSY_TIMEOUT_MS, SqliteDriver
 from support.databases import sqlite_url
+from support.harness import settings_for
 
 
 @pytest.fixture
-async def db(tmp_path):
-    database = Database(sqlite_url(tmp_path))
+def fast_only(sqlite_driver: SqliteDriver) -> None:
+    """What the fast transport alone does (the stock run of tests/store skips it)."""
+    if sqlite_driver != "fast":
+        pytest.skip("the fast transport's own behaviour")
+
+
+@pytest.fixture
+async def db(tmp_path, sqlite_driver):
+    database = Database(sqlite_url(tmp_path), sqlite_driver=sqlite_driver)
     async with database.write() as conn:
         await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE)"))
     yield database
@@ -39,8 +50,8 @@ def _thread_probe(database: Database) -> list[int]:
     return seen
 
 
-async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(tmp_path):
-    database = Database(sqlite_url(tmp_path))
+async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(tmp_path, fast_only):
+    database = Database(sqlite_url(tmp_path), sqlite_driver="fast")
     seen = _thread_probe(database)
     loop_thread = threading.get_ident()
     try:
@@ -55,6 +66,36 @@ async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(t
     assert seen[0] == loop_thread
     assert seen[1] == loop_thread
     assert seen[2] != loop_thread
+
+
+async def test_the_stock_transport_runs_every_statement_in_the_connections_thread(tmp_path):
+    database = Database(sqlite_url(tmp_path), sqlite_driver="stock")
+    seen = _thread_probe(database)
+    loop_thread = threading.get_ident()
+    try:
+        async with database.write() as conn:
+            await conn.execute(text("SELECT probe()"))
+        async with database.read(short=True) as conn:
+            await conn.execute(text("SELECT probe()"))
+        async with database.read() as conn:
+            await conn.execute(text("SELECT probe()"))
+    finally:
+        await database.dispose()
+    assert len(seen) == 3
+    assert loop_thread not in seen
+
+
+@pytest.mark.parametrize("driver", ["fast", "stock"])
+async def test_the_setting_chooses_the_transport_of_the_runtimes_store(tmp_path, driver):
+    """HOOKLINE_SQLITE_DRIVER reaches the store through the composition root."""
+    runtime = Runtime.build(settings_for(sqlite_url(tmp_path), sqlite_driver=driver))
+    seen = _thread_probe(runtime.db)
+    try:
+        async with runtime.db.write() as conn:
+            await conn.execute(text("SELECT probe()"))
+    finally:
+        await runtime.close()
+    assert (seen == [threading.get_ident()]) is (driver == "fast")
 
 
 @pytest.mark.parametrize("short", [True, False])
@@ -115,7 +156,7 @@ async def _busy_timeout(db: Database) -> int:
         return (await conn.exec_driver_sql("PRAGMA busy_timeout")).scalar_one()
 
 
-async def test_an_uncontended_write_never_goes_to_the_thread(db, trips):
+async def test_an_uncontended_write_never_goes_to_the_thread(db, trips, fast_only):
     """With the write lock free, BEGIN IMMEDIATE, the statements and the COMMIT all run
     on the loop; the connection keeps its busy timeout for the next, contended, write."""
     async with db.write() as conn:
@@ -124,7 +165,9 @@ async def test_an_uncontended_write_never_goes_to_the_thread(db, trips):
     assert await _busy_timeout(db) == BUSY_TIMEOUT_MS
 
 
-async def test_a_write_waiting_for_another_process_leaves_the_loop_running(db, tmp_path, trips):
+async def test_a_write_waiting_for_another_process_leaves_the_loop_running(
+    db, tmp_path, trips, fast_only
+):
     """BEGIN IMMEDIATE waits in the connection's thread: while another connection (as
     another process would) holds the write lock, the event loop keeps serving."""
     other = sqlite3.connect(tmp_path / "hookline.db", timeout=0, isolation_level=None)

@@ -23,14 +23,15 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from hookline.domain.errors import StoreUnavailable
-from hookline.settings import sqlite_path
+from hookline.store import fast
 from hookline.store.checkpoints import SIZE_LIMIT as CHECKPOINT_SIZE_LIMIT
 from hookline.store.checkpoints import Checkpointer
+from hookline.store.database_url import async_url, sqlite_path
 from hookline.store.sqlite_driver import (
     BEGIN_IMMEDIATE,
     BUSY_TIMEOUT_MS,
-    OneTripConnection,
-    OneTripDBAPI,
+    DEFAULT_SQLITE_DRIVER,
+    SqliteDriver,
 )
 
 log = logging.getLogger(__name__)
@@ -53,21 +54,6 @@ def _settle(conn: AsyncConnection, committed: bool) -> None:
             callback(committed)
         except Exception:  # one hook's bug must not turn a commit into an error
             log.exception("after-transaction hook failed")
-
-
-def async_url(url: str) -> str:
-    """Accept plain `sqlite:///` and `postgresql://` URLs; use the async drivers."""
-    if url.startswith("sqlite:"):
-        return "sqlite+aiosqlite:" + url[len("sqlite:") :]
-    for head in (
-        "postgresql://",
-        "postgres://",
-        "postgresql+psycopg://",
-        "postgresql+psycopg2://",
-    ):
-        if url.startswith(head):
-            return "postgresql+asyncpg://" + url[len(head) :]
-    return url
 
 
 def _json_text(value: Any) -> str:
@@ -106,10 +92,16 @@ def _is_outage(exc: BaseException) -> bool:
 class Database:
     """`background_checkpoints` (SQLite files): the write-ahead log is copied into the
     database by a thread (`store.checkpoints`), started with the first write, instead of
-    by whichever commit fills it; for the long-running processes."""
+    by whichever commit fills it; for the long-running processes. `sqlite_driver`: how
+    SQLite's statements travel (`store.sqlite_driver`)."""
 
     def __init__(
-        self, url: str, *, echo: bool = False, background_checkpoints: bool = False
+        self,
+        url: str,
+        *,
+        echo: bool = False,
+        background_checkpoints: bool = False,
+        sqlite_driver: SqliteDriver = DEFAULT_SQLITE_DRIVER,
     ) -> None:
         self.url = async_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
@@ -129,12 +121,13 @@ class Database:
             kwargs.update(
                 pool_size=16,
                 max_overflow=16,
-                connect_args={"timeout": 30, "check_same_thread": False},
-                module=OneTripDBAPI(),
+                connect_args={"timeout": 30},
                 # Every transaction here ends in COMMIT or ROLLBACK before the connection
                 # goes back, so the pool's own ROLLBACK on return would be a wasted trip.
                 pool_reset_on_return=None,
             )
+            if sqlite_driver == "fast":
+                kwargs.update(fast.engine_options())
         else:
             # No pre-ping (a round trip per checkout): a connection found dead makes
             # SQLAlchemy invalidate the whole pool, so after an outage the pool is renewed
@@ -142,6 +135,7 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=20, pool_recycle=1800)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         self._write_lock = asyncio.Lock() if self.dialect == "sqlite" else None
+        self._on_loop = self.dialect == "sqlite" and sqlite_driver == "fast"
         self.checkpointer: Checkpointer | None = None
         if self.dialect == "sqlite":
             path = sqlite_path(url)
@@ -160,16 +154,17 @@ class Database:
         statement sees its own snapshot anyway, and BEGIN/COMMIT would only add two
         round trips.
 
-        `short`: a few indexed look-ups on the delivery path. On SQLite they run on the
-        event loop's thread (see `sqlite_driver`), which is quicker than a trip to the
-        connection's thread; anything that may scan stays off the loop."""
+        `short`: a few indexed look-ups on the delivery path. With the fast SQLite
+        transport they run on the event loop's thread (see `store.fast.one_trip`), which
+        is quicker than a trip to the connection's thread; anything that may scan stays
+        off the loop."""
         try:
             async with self.engine.connect() as conn:
                 if self._write_lock is None:
                     conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                     yield conn
                     return
-                adapted = await _one_trip(conn) if short else None
+                adapted = await fast.on_loop_capable(conn) if short and self._on_loop else None
                 _run_inline(adapted, True)
                 try:
                     async with conn.begin():
@@ -183,11 +178,12 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncConnection]:
-        """A write transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock on the
-        event loop's thread when it is free, and goes to the connection's thread to wait
-        when another process holds it; the statements and the COMMIT then run on the
-        loop's thread: with the write lock held they wait for nobody, and batches are
-        bounded."""
+        """A write transaction. On SQLite it starts with `BEGIN IMMEDIATE`, behind this
+        process's write lock. With the fast transport that BEGIN takes the database's
+        lock on the event loop's thread when it is free, and goes to the connection's
+        thread to wait when another process holds it; the statements and the COMMIT
+        then run on the loop's thread: with the write lock held they wait for nobody,
+        and batches are bounded."""
         try:
             if self._write_lock is None:
                 async with self.engine.connect() as conn:
@@ -203,10 +199,10 @@ class Database:
                 self.checkpointer.start()
             async with self._write_lock, self.engine.connect() as conn:
                 conn = await conn.execution_options(hookline_immediate=True)
-                adapted = await _one_trip(conn)
+                adapted = await fast.on_loop_capable(conn) if self._on_loop else None
                 committed = False
                 try:
-                    async with conn.begin():  # BEGIN IMMEDIATE (see sqlite_driver)
+                    async with conn.begin():  # BEGIN IMMEDIATE (see _on_begin)
                         _run_inline(adapted, True)
                         yield conn
                     committed = True
@@ -232,12 +228,7 @@ class Database:
         await self.engine.dispose()
 
 
-async def _one_trip(conn: AsyncConnection) -> OneTripConnection | None:
-    adapted = (await conn.get_raw_connection()).dbapi_connection
-    return adapted if isinstance(adapted, OneTripConnection) else None
-
-
-def _run_inline(adapted: OneTripConnection | None, inline: bool) -> None:
+def _run_inline(adapted: fast.OneTripConnection | None, inline: bool) -> None:
     """From now on, run this SQLite connection's statements on the loop's thread (or not)."""
     if adapted is not None:
         adapted.inline = inline
