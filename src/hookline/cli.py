@@ -1,53 +1,50 @@
-"""The `hookline` command: serve | api | worker | migrate | keys | generate-key |
-rotate-master-key."""
+"""The `hookline` command: serve | api | worker (the processes), migrate | generate-key |
+rotate-master-key | recover; `keys` is in `cli_keys`, listen | send | endpoints | openapi
+in `cli_listen`, `cli_remote` and `cli_openapi`, and what they share in `cli_runtime`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Iterator
 from datetime import datetime
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.panel import Panel
-from rich.table import Column, Table
 
 from hookline import (
     __version__,
-    cli_errors,
-    cli_flags,
+    cli_keys,
     cli_listen,
     cli_openapi,
     cli_remote,
     gc_tuning,
-    logs,
     telemetry,
-    tracing,
 )
 from hookline.app import ConfigurationError, Runtime, WorkerFailed
 from hookline.cli_flags import with_setting_flags
+from hookline.cli_runtime import (
+    CLI_PRINCIPAL,
+    DatabaseOpt,
+    build,
+    run,
+    settings_of,
+    with_runtime,
+)
 from hookline.domain.encryption import new_master_key
-from hookline.domain.errors import StoreUnavailable
-from hookline.domain.models import Principal, Role
 from hookline.settings import Settings
 
 if TYPE_CHECKING:  # only the web processes import the server
     import uvicorn
 
 app = typer.Typer(help="Hookline: self-hostable webhook delivery.", no_args_is_help=True)
-keys_app = typer.Typer(help="Manage API keys directly in the database.", no_args_is_help=True)
-app.add_typer(keys_app, name="keys")
 console = Console(stderr=True)
 T = TypeVar("T")
 
-DatabaseOpt = Annotated[
-    str | None, typer.Option("--database-url", help="Overrides HOOKLINE_DATABASE_URL")
-]
 HostOpt = Annotated[str | None, typer.Option(help="Overrides HOOKLINE_HOST (127.0.0.1)")]
 # Text, judged by Settings like the variable (and explained alike by cli_errors).
 PortOpt = Annotated[
@@ -60,77 +57,6 @@ DevOpt = Annotated[
         help="Allow http:// and private addresses as endpoints (never in production)",
     ),
 ]
-
-CLI_PRINCIPAL = Principal(key_id="cli", role=Role.ADMIN, tenant_id=None)
-
-
-# The settings of the running command, for explaining its database's problems.
-_current: list[Settings] = []
-
-
-def _say(text: str) -> None:
-    """A message on stderr, as written: no markup read into it, no wrapping."""
-    typer.echo(f"hookline: {text}", err=True)
-
-
-def _settings(**overrides: Any) -> Settings:
-    """The settings: flags (`cli_flags`) over HOOKLINE_* variables over defaults. A bad
-    one ends the command with a line per problem (exit 2)."""
-    flags = {**cli_flags.given(), **{k: v for k, v in overrides.items() if v is not None}}
-    try:
-        settings = Settings(**flags)
-    except ValidationError as exc:
-        for line in cli_errors.setting_problems(exc, flags=flags):
-            _say(line)
-        raise typer.Exit(2) from None
-    _current[:] = [settings]
-    return settings
-
-
-def _run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a command's coroutine; configuration and database problems end it with a
-    short message instead of a traceback."""
-    try:
-        import uvloop
-
-        runner: Callable[[Coroutine[Any, Any, T]], T] = uvloop.run
-    except ImportError:
-        runner = asyncio.run
-    try:
-        return runner(main())
-    except ConfigurationError as exc:
-        _say(f"cannot start: {exc}")
-        raise typer.Exit(2) from None
-    except StoreUnavailable as exc:
-        explained = _database_problem(exc)
-        _say(explained or f"the database is unreachable: {exc}")
-        raise typer.Exit(3) from None
-    except Exception as exc:
-        explained = _database_problem(exc)
-        if explained is None:
-            raise
-        _say(explained)
-        raise typer.Exit(2) from None
-
-
-def _database_problem(exc: BaseException) -> str | None:
-    return cli_errors.database_problem(exc, _current[0].database_url) if _current else None
-
-
-def _build(settings: Settings) -> Runtime:
-    logs.configure(settings.log_level, settings.log_format)
-    try:
-        tracing.configure()  # on when the standard OTEL_* variables ask for traces
-        return Runtime.build(settings)
-    except (ConfigurationError, ValueError) as exc:
-        _say(f"cannot start: {exc}")
-        raise typer.Exit(2) from None
-    except OSError as exc:  # the SQLite file's folder cannot be made, say
-        explained = _database_problem(exc)
-        if explained is None:
-            raise
-        _say(explained)
-        raise typer.Exit(2) from None
 
 
 def _announce(runtime: Runtime, *, role: str) -> None:
@@ -174,7 +100,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
 
     from hookline.api.server_limits import BoundedHttpToolsProtocol
 
-    runtime = _build(settings)
+    runtime = build(settings)
 
     async def main() -> None:
         try:
@@ -206,7 +132,7 @@ def _web(settings: Settings, *, with_worker: bool, role: str) -> None:
             console.print(f"[red]Stopped: the worker died:[/red] {runtime.worker_failure}")
             raise typer.Exit(1)
 
-    _run(main)
+    run(main)
 
 
 @contextlib.contextmanager
@@ -237,7 +163,7 @@ def serve(
 ) -> None:
     """API, dashboard and a worker in one process (the embedded default)."""
     extra: dict[str, Any] = {"allow_http": True, "allow_private_targets": True} if dev else {}
-    settings = _settings(host=host, port=port, database_url=database_url, **extra)
+    settings = settings_of(host=host, port=port, database_url=database_url, **extra)
     _web(settings, with_worker=True, role="serve (api + dashboard + worker)")
 
 
@@ -251,7 +177,7 @@ def api(
 ) -> None:
     """The API and dashboard alone; run `hookline worker` beside it."""
     extra: dict[str, Any] = {"allow_http": True, "allow_private_targets": True} if dev else {}
-    settings = _settings(host=host, port=port, database_url=database_url, **extra)
+    settings = settings_of(host=host, port=port, database_url=database_url, **extra)
     _web(settings, with_worker=False, role="api")
 
 
@@ -260,8 +186,8 @@ def api(
 def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
     """A delivery worker alone. Stops gracefully on SIGTERM or Ctrl-C."""
     extra: dict[str, Any] = {"allow_http": True, "allow_private_targets": True} if dev else {}
-    settings = _settings(database_url=database_url, **extra)
-    runtime = _build(settings)
+    settings = settings_of(database_url=database_url, **extra)
+    runtime = build(settings)
 
     async def main() -> None:
         await runtime.prepare(migrate_schema=settings.is_sqlite, bootstrap_admin=False)
@@ -283,21 +209,17 @@ def worker(dev: DevOpt = False, database_url: DatabaseOpt = None) -> None:
         finally:
             await runtime.close()
 
-    _run(main)
+    run(main)
 
 
 @app.command()
 def migrate(database_url: DatabaseOpt = None) -> None:
     """Bring the database schema up to date."""
-    runtime = _build(_settings(database_url=database_url))
 
-    async def main() -> None:
-        try:
-            await runtime.prepare(bootstrap_admin=False)
-        finally:
-            await runtime.close()
+    async def nothing(_: Runtime) -> None:
+        return None  # bringing the runtime up migrated it
 
-    _run(main)
+    with_runtime(database_url, nothing)
     console.print("Database schema is up to date.")
 
 
@@ -320,16 +242,10 @@ def rotate_master_key(
     """
     from hookline.services import master_key
 
-    runtime = _build(_settings(database_url=database_url))
+    async def rotate(runtime: Runtime) -> master_key.RotationReport:
+        return await master_key.rotate(runtime.ctx, batch_size=batch_size)
 
-    async def main() -> master_key.RotationReport:
-        try:
-            await runtime.prepare(bootstrap_admin=False)
-            return await master_key.rotate(runtime.ctx, batch_size=batch_size)
-        finally:
-            await runtime.close()
-
-    report = _run(main)
+    report = with_runtime(database_url, rotate)
     console.print(
         f"Re-encrypted {report.rewritten} values under master key {report.key_id} "
         f"({report.already_current} already were)."
@@ -348,80 +264,6 @@ def rotate_master_key(
         raise typer.Exit(1)
 
 
-@keys_app.command("create")
-def keys_create(
-    name: Annotated[str, typer.Option(help="What the key is for")],
-    role: Annotated[Role, typer.Option(help="admin, ci or runtime")] = Role.ADMIN,
-    tenant: Annotated[
-        str | None, typer.Option(help="Bind the key to this tenant (id or uid)")
-    ] = None,
-    database_url: DatabaseOpt = None,
-) -> None:
-    """Create a key and print it (shown once)."""
-    from hookline.services import api_keys
-
-    runtime = _build(_settings(database_url=database_url))
-
-    async def main() -> str:
-        try:
-            await runtime.prepare(bootstrap_admin=False)
-            created = await api_keys.create(
-                runtime.ctx, CLI_PRINCIPAL, name=name, role=role, tenant=tenant
-            )
-            return created.secret
-        finally:
-            await runtime.close()
-
-    typer.echo(_run(main))
-
-
-@keys_app.command("list")
-def keys_list(database_url: DatabaseOpt = None) -> None:
-    """List keys (never the keys themselves)."""
-    from hookline.services import api_keys
-
-    runtime = _build(_settings(database_url=database_url))
-
-    async def main() -> list[Any]:
-        try:
-            await runtime.prepare(bootstrap_admin=False)
-            page = await api_keys.list_(runtime.ctx, CLI_PRINCIPAL, limit=500)
-            return page.items
-        finally:
-            await runtime.close()
-
-    table = Table("name", "role", "tenant", "prefix", "created")
-    table.columns.insert(0, Column("id", no_wrap=True, min_width=30))
-    for k in _run(main):
-        table.add_row(
-            k.id,
-            k.name,
-            k.role.value,
-            k.tenant_id or "-",
-            k.prefix,
-            k.created_at.isoformat(),
-        )
-    Console().print(table)
-
-
-@keys_app.command("revoke")
-def keys_revoke(key_id: str, database_url: DatabaseOpt = None) -> None:
-    """Revoke a key by id; effective on its next request."""
-    from hookline.services import api_keys
-
-    runtime = _build(_settings(database_url=database_url))
-
-    async def main() -> None:
-        try:
-            await runtime.prepare(bootstrap_admin=False)
-            await api_keys.revoke(runtime.ctx, CLI_PRINCIPAL, key_id)
-        finally:
-            await runtime.close()
-
-    _run(main)
-    console.print(f"Revoked {key_id}.")
-
-
 @app.command()
 def recover(
     tenant: Annotated[str, typer.Option(help="Tenant id or uid")],
@@ -438,7 +280,6 @@ def recover(
     from hookline.domain.errors import HooklineError
     from hookline.services import recovery
 
-    runtime = _build(_settings(database_url=database_url))
     with Progress(
         TextColumn("[bold]recovering[/bold]"), BarColumn(), MofNCompleteColumn(), console=console
     ) as bar:
@@ -447,23 +288,19 @@ def recover(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        async def main() -> int:
-            try:
-                await runtime.prepare(migrate_schema=False, bootstrap_admin=False)
-                return await recovery.recover(
-                    runtime.ctx,
-                    CLI_PRINCIPAL,
-                    tenant=tenant,
-                    endpoint=endpoint,
-                    since=since,
-                    until=until,
-                    progress=progress,
-                )
-            finally:
-                await runtime.close()
+        async def queue_again(runtime: Runtime) -> int:
+            return await recovery.recover(
+                runtime.ctx,
+                CLI_PRINCIPAL,
+                tenant=tenant,
+                endpoint=endpoint,
+                since=since,
+                until=until,
+                progress=progress,
+            )
 
         try:
-            count = _run(main)
+            count = with_runtime(database_url, queue_again, migrate_schema=False)
         except HooklineError as exc:
             console.print(f"[red]{exc.detail}[/red]")
             raise typer.Exit(1) from exc
@@ -471,6 +308,7 @@ def recover(
     console.print(f"{count} deliveries queued again.")
 
 
+cli_keys.register(app)  # keys create|list|revoke
 cli_remote.register(app)  # send | endpoints list|test
 cli_listen.register(app)  # listen
 cli_openapi.register(app)  # openapi
