@@ -28,13 +28,13 @@ from hookline.api.svix.door import SvixDoor
 def answered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tenants of the publishes the fast path answered itself."""
     seen: list[str] = []
-    original = PublishFastPath._publish
+    original = PublishFastPath._answer
 
-    async def spy(self: PublishFastPath, scope: Any, tenant: str, body: Any) -> Any:
+    def spy(self: PublishFastPath, tenant: str, body: Any) -> Any:
         seen.append(tenant)
-        return await original(self, scope, tenant, body)
+        return original(self, tenant, body)
 
-    monkeypatch.setattr(PublishFastPath, "_publish", spy)
+    monkeypatch.setattr(PublishFastPath, "_answer", spy)
     return seen
 
 
