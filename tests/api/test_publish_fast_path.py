@@ -30,9 +30,9 @@ def answered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     original = PublishFastPath._answer
 
-    def spy(self: PublishFastPath, tenant: str, body: Any) -> Any:
-        seen.append(tenant)
-        return original(self, tenant, body)
+    async def spy(self: PublishFastPath, scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["hookline.publish"][0])
+        await original(self, scope, receive, send)
 
     monkeypatch.setattr(PublishFastPath, "_answer", spy)
     return seen

