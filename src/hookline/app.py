@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from hookline.delivery.http_client import HttpSender
+from hookline.delivery.operational import OperationalSink
 from hookline.delivery.recorder import HealthPolicy
 from hookline.delivery.resolver import SystemResolver
 from hookline.delivery.worker import Worker, WorkerConfig, WorkerFailed
@@ -23,7 +25,13 @@ from hookline.domain.encryption import Cipher, new_master_key, parse_master_key
 from hookline.domain.network_policy import HostResolver
 from hookline.domain.operational_events import OperationalTarget
 from hookline.domain.retry import RetryPolicy
-from hookline.services import api_keys, event_types, operational_target, sessions
+from hookline.services import (
+    api_keys,
+    event_types,
+    operational_events,
+    operational_target,
+    sessions,
+)
 from hookline.services.context import Context, Policy
 from hookline.settings import Settings
 from hookline.store import migrate
@@ -189,7 +197,11 @@ class Runtime:
                 health=HealthPolicy(
                     disable_after=timedelta(seconds=s.disable_after_seconds),
                     failing_after=s.failing_alert_after,
-                    operational=self.operational,
+                    operational=None
+                    if self.operational is None
+                    else OperationalSink(
+                        self.operational, functools.partial(operational_events.publish, self.ctx)
+                    ),
                 ),
                 retention_days=s.retention_days,
                 retention_interval=s.retention_interval,

@@ -1,30 +1,53 @@
 """Hookline's own events for the operator (HOOKLINE_OPERATIONAL_WEBHOOK_URL):
-`endpoint.disabled`, `endpoint.failing` and `delivery.expired`.
+`endpoint.disabled`, `endpoint.failing` and `delivery.expired`, made from the results
+the recorder writes.
 
 They travel as ordinary messages of an internal tenant to one endpoint, so they are
-signed, retried and recorded like every other delivery. They are written in the same
-transaction as the results that caused them, so none is lost or sent for nothing.
+signed, retried and recorded like every other delivery. They are published (by
+`services.publish`, which the composition root hands over as `OperationalSink.publish`)
+in the same transaction as the results that caused them, so none is lost or sent for
+nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.domain.clock import isoformat
-from hookline.domain.ids import new_id
-from hookline.domain.models import DeliveryStatus, Message
 from hookline.domain.operational_events import (
     DELIVERY_EXPIRED,
     ENDPOINT_DISABLED,
     ENDPOINT_FAILING,
+    OperationalEvent,
     OperationalTarget,
 )
-from hookline.domain.payload import message_body
-from hookline.store.deliveries import NewDelivery
 from hookline.store.endpoint_health import HealthEvent
 from hookline.store.queue import Outcome
+
+
+class PublishOperational(Protocol):
+    """Writes the messages and deliveries of `events` to `target` inside `conn`'s
+    transaction, or nothing of an event that cannot be published (its target deleted)."""
+
+    async def __call__(
+        self,
+        conn: AsyncConnection,
+        target: OperationalTarget,
+        events: Sequence[OperationalEvent],
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class OperationalSink:
+    """Where Hookline's own events go, and how they are published there."""
+
+    target: OperationalTarget
+    publish: PublishOperational
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,54 +87,24 @@ def _expired_payload(e: Expired) -> dict[str, Any]:
     }
 
 
-def build(
+def events(
     target: OperationalTarget,
     *,
     health: list[HealthEvent],
     expired: list[Expired],
     now: datetime,
-) -> tuple[list[Message], list[NewDelivery]]:
-    """The messages (and their one delivery each) for these events.
+) -> list[OperationalEvent]:
+    """The events to publish about these results.
 
     Events about the operational endpoint itself are dropped: reporting its own
     failures to itself would loop.
     """
-    items: list[tuple[str, dict[str, Any]]] = []
+    out: list[OperationalEvent] = []
     for ev in health:
         if ev.tenant_id != target.tenant_id:
             kind = ENDPOINT_DISABLED if ev.kind == "disabled" else ENDPOINT_FAILING
-            items.append((kind, _health_payload(ev, now)))
+            out.append(OperationalEvent(kind, _health_payload(ev, now)))
     for ex in expired:
         if ex.tenant_id != target.tenant_id:
-            items.append((DELIVERY_EXPIRED, _expired_payload(ex)))
-    messages: list[Message] = []
-    deliveries: list[NewDelivery] = []
-    for event_type, data in items:
-        message_id = new_id("msg")
-        messages.append(
-            Message(
-                id=message_id,
-                tenant_id=target.tenant_id,
-                event_type=event_type,
-                body=message_body(
-                    message_id=message_id, event_type=event_type, created_at=now, data=data
-                ),
-                idempotency_key=None,
-                ordering_key=None,
-                created_at=now,
-            )
-        )
-        deliveries.append(
-            NewDelivery(
-                id=new_id("dlv"),
-                message_id=message_id,
-                endpoint_id=target.endpoint_id,
-                tenant_id=target.tenant_id,
-                event_type=event_type,
-                ordering_key=None,
-                status=DeliveryStatus.PENDING,
-                failure_reason=None,
-                created_at=now,
-            )
-        )
-    return messages, deliveries
+            out.append(OperationalEvent(DELIVERY_EXPIRED, _expired_payload(ex)))
+    return out

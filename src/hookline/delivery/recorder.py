@@ -22,14 +22,12 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from hookline.delivery import operational
+from hookline.delivery.operational import OperationalSink
 from hookline.domain.clock import utcnow
 from hookline.domain.errors import StoreUnavailable
 from hookline.domain.models import Attempt, AttemptStatus, DeliveryStatus
-from hookline.domain.operational_events import OperationalTarget
 from hookline.store import attempts as attempt_store
-from hookline.store import deliveries as delivery_store
 from hookline.store import endpoint_health, queue
-from hookline.store import messages as message_store
 from hookline.store.database import Database
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,8 @@ class Record:
 class HealthPolicy:
     disable_after: timedelta | None = None  # HOOKLINE_DISABLE_AFTER
     failing_after: int = 0  # consecutive failures that make `endpoint.failing`
-    operational: OperationalTarget | None = None  # where Hookline's own events go
+    # Where Hookline's own events go and how they are published (app.py fills it).
+    operational: OperationalSink | None = None
 
 
 Written = Callable[[list[Record], dict[str, float | None]], None]
@@ -212,7 +211,8 @@ class Recorder:
         events: list[endpoint_health.HealthEvent],
     ) -> None:
         """Hookline's own events about these results, in the same transaction."""
-        assert self._health.operational is not None
+        sink = self._health.operational
+        assert sink is not None
         expired = [
             operational.Expired(
                 outcome=r.outcome,
@@ -227,11 +227,9 @@ class Recorder:
         ]
         if not events and not expired:
             return
-        messages, deliveries = operational.build(
-            self._health.operational, health=events, expired=expired, now=utcnow()
-        )
-        await message_store.insert_messages(conn, messages)
-        await delivery_store.insert_deliveries(conn, deliveries)
+        reported = operational.events(sink.target, health=events, expired=expired, now=utcnow())
+        if reported:
+            await sink.publish(conn, sink.target, reported)
 
 
 def _stripped(record: Record, error: Exception) -> Record:

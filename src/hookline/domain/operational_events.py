@@ -1,8 +1,10 @@
-"""The names of Hookline's own events for the operator, and where they go."""
+"""The names of Hookline's own events for the operator, what one carries, and where
+they go."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 ENDPOINT_DISABLED = "endpoint.disabled"
 ENDPOINT_FAILING = "endpoint.failing"
@@ -22,3 +24,11 @@ class OperationalTarget:
 
     tenant_id: str
     endpoint_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OperationalEvent:
+    """One event for the operator: published as a message of the internal tenant."""
+
+    event_type: str  # one of EVENT_TYPES
+    payload: dict[str, Any]

@@ -27,7 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from hookline import telemetry, tracing
 from hookline.domain.channels import checked_channels, receives
 from hookline.domain.clock import utcnow
-from hookline.domain.errors import Conflict, FieldError, InvalidInput, NotFound, PayloadTooLarge
+from hookline.domain.errors import (
+    Conflict,
+    FieldError,
+    HooklineError,
+    InvalidInput,
+    NotFound,
+    PayloadTooLarge,
+)
 from hookline.domain.ids import new_id
 from hookline.domain.matching import subscribes
 from hookline.domain.models import DeliveryStatus, Message, Principal
@@ -131,11 +138,50 @@ async def publish(
     `channels` (up to ten) narrow it to the endpoints that listen to one of them, besides
     those that listen to no channel at all.
     """
+    request = _request(
+        ctx,
+        principal,
+        tenant=tenant,
+        event_type=event_type,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        ordering_key=ordering_key,
+        only_endpoint=only_endpoint,
+        channels=channels,
+    )
+    if not tracing.ENABLED:
+        return await _submit(ctx, request)
+    with tracing.publishing(
+        tenant=tenant, event_type=event_type, message_id=request.message_id
+    ) as span:
+        published = await _submit(ctx, replace(request, trace_context=span.traceparent))
+        span.published(
+            message_id=published.message.id,
+            tenant_id=published.message.tenant_id,
+            deliveries=published.deliveries,
+            created=published.created,
+        )
+        return published
+
+
+def _request(
+    ctx: Context,
+    principal: Principal,
+    *,
+    tenant: str,
+    event_type: str,
+    payload: Any,
+    idempotency_key: str | None,
+    ordering_key: str | None,
+    only_endpoint: str | None,
+    channels: Sequence[str] | None,
+) -> _Request:
+    """The checks a publish passes before the database is asked (403, 422, 413)."""
     require(principal, Permission.PUBLISH)
     _check_keys(idempotency_key, ordering_key)
     message_channels = checked_channels(channels, "body.channels")
     encode_payload(payload, limit=ctx.policy.max_payload_bytes)
-    request = _Request(
+    return _Request(
         principal=principal,
         tenant_ref=tenant,
         event_type=event_type,
@@ -156,19 +202,57 @@ async def publish(
         else None,
         channels=message_channels,
     )
-    if not tracing.ENABLED:
-        return await _submit(ctx, request)
-    with tracing.publishing(
-        tenant=tenant, event_type=event_type, message_id=request.message_id
-    ) as span:
-        published = await _submit(ctx, replace(request, trace_context=span.traceparent))
-        span.published(
-            message_id=published.message.id,
-            tenant_id=published.message.tenant_id,
-            deliveries=published.deliveries,
-            created=published.created,
-        )
-        return published
+
+
+async def publish_within(
+    ctx: Context,
+    conn: AsyncConnection,
+    principal: Principal,
+    *,
+    tenant: str,
+    events: Sequence[tuple[str, Any]],
+    only_endpoint: str | None = None,
+) -> list[Published | HooklineError]:
+    """Publish `events` (event type, payload) inside the caller's write transaction, so
+    that they are written if and only if what the caller writes is (Hookline's own
+    events, with the results that caused them: `delivery.recorder`).
+
+    The same checks, fan-out and rows as `publish`, without its group commit. Each
+    event's outcome, in order: what was published, or the error that refused it (and
+    wrote nothing of it). The caller's transaction does not announce the deliveries:
+    the workers' next poll finds them.
+    """
+    outcomes: list[Published | HooklineError | None] = []
+    requests: list[_Request] = []
+    for event_type, payload in events:
+        try:
+            requests.append(
+                _request(
+                    ctx,
+                    principal,
+                    tenant=tenant,
+                    event_type=event_type,
+                    payload=payload,
+                    idempotency_key=None,
+                    ordering_key=None,
+                    only_endpoint=only_endpoint,
+                    channels=None,
+                )
+            )
+        except HooklineError as exc:
+            outcomes.append(exc)
+            continue
+        outcomes.append(None)
+    settled = iter(await _publish_batch(ctx, conn, requests, announce=False))
+    out: list[Published | HooklineError] = []
+    for outcome in outcomes:
+        if outcome is None:
+            result = next(settled)
+            if not isinstance(result, (Published, HooklineError)):
+                raise result  # nothing else is settled per request
+            outcome = result
+        out.append(outcome)
+    return out
 
 
 async def _submit(ctx: Context, request: _Request) -> Published:
@@ -213,9 +297,11 @@ def _committer(ctx: Context) -> GroupCommit[_Request, Published]:
 
 
 async def _publish_batch(
-    ctx: Context, conn: AsyncConnection, requests: Sequence[_Request]
+    ctx: Context, conn: AsyncConnection, requests: Sequence[_Request], *, announce: bool = True
 ) -> list[Published | BaseException]:
-    """Inside one write transaction: settle every request, write the accepted ones."""
+    """Inside one write transaction: settle every request, write the accepted ones.
+    `announce`: tell the workers of the deliveries it made due (see `Wakeup.announce`:
+    the transaction made no others)."""
     tenants = await tenant_store.get_tenants(conn, [r.tenant_ref for r in requests])
     known = await event_type_store.get_event_types(conn, list({r.event_type for r in requests}))
     outcomes: list[Published | BaseException | None] = []
@@ -268,7 +354,7 @@ async def _publish_batch(
         )
     await message_store.insert_messages(conn, messages)
     await delivery_store.insert_deliveries(conn, rows)
-    if any(d.status is DeliveryStatus.PENDING for d in rows):
+    if announce and any(d.status is DeliveryStatus.PENDING for d in rows):
         await ctx.wakeup.announce(conn, bodies={m.id: m.body for m in messages})
     written = {o.message.id: o for o in outcomes if isinstance(o, Published)}
     counts = await delivery_store.count_for_messages(
