@@ -28,13 +28,13 @@ from hookline.api.svix.door import SvixDoor
 def answered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The tenants of the publishes the fast path answered itself."""
     seen: list[str] = []
-    original = PublishFastPath._answer
+    original = PublishFastPath._publish
 
-    async def spy(self: PublishFastPath, scope: Any, receive: Any, send: Any) -> None:
-        seen.append(scope["hookline.publish"][0])
-        await original(self, scope, receive, send)
+    async def spy(self: PublishFastPath, scope: Any, receive: Any, tenant: str, body: Any) -> Any:
+        seen.append(tenant)
+        return await original(self, scope, receive, tenant, body)
 
-    monkeypatch.setattr(PublishFastPath, "_answer", spy)
+    monkeypatch.setattr(PublishFastPath, "_publish", spy)
     return seen
 
 
