@@ -15,8 +15,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _would_run(target: str, cwd: Path, *flags: str) -> str:
+    # Run by `make test`, this make would be a sub-make: told so by the outer one's
+    # variables, it prints "Entering/Leaving directory" lines among the commands.
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     done = subprocess.run(
-        ["make", "-n", *flags, target], cwd=cwd, capture_output=True, text=True, timeout=30
+        ["make", "-n", "--no-print-directory", *flags, target],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=env,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
