@@ -50,10 +50,9 @@ def _thread_probe(database: Database) -> list[int]:
     return seen
 
 
-async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(tmp_path, fast_only):
-    database = Database(sqlite_url(tmp_path), sqlite_driver="fast")
+async def _threads_of_write_short_read_and_read(database: Database) -> list[int]:
+    """The thread a statement ran in, in a write, a short read and a read."""
     seen = _thread_probe(database)
-    loop_thread = threading.get_ident()
     try:
         async with database.write() as conn:
             await conn.execute(text("SELECT probe()"))
@@ -63,6 +62,13 @@ async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(t
             await conn.execute(text("SELECT probe()"))
     finally:
         await database.dispose()
+    return seen
+
+
+async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(tmp_path, fast_only):
+    database = Database(sqlite_url(tmp_path), sqlite_driver="fast")
+    seen = await _threads_of_write_short_read_and_read(database)
+    loop_thread = threading.get_ident()
     assert seen[0] == loop_thread
     assert seen[1] == loop_thread
     assert seen[2] != loop_thread
@@ -70,17 +76,8 @@ async def test_writes_and_short_reads_run_on_the_loop_long_reads_in_the_thread(t
 
 async def test_the_stock_transport_runs_every_statement_in_the_connections_thread(tmp_path):
     database = Database(sqlite_url(tmp_path), sqlite_driver="stock")
-    seen = _thread_probe(database)
+    seen = await _threads_of_write_short_read_and_read(database)
     loop_thread = threading.get_ident()
-    try:
-        async with database.write() as conn:
-            await conn.execute(text("SELECT probe()"))
-        async with database.read(short=True) as conn:
-            await conn.execute(text("SELECT probe()"))
-        async with database.read() as conn:
-            await conn.execute(text("SELECT probe()"))
-    finally:
-        await database.dispose()
     assert len(seen) == 3
     assert loop_thread not in seen
 
