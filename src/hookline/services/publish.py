@@ -243,7 +243,7 @@ async def publish_within(
             outcomes.append(exc)
             continue
         outcomes.append(None)
-    settled = iter(await _publish_batch(ctx, conn, requests, announce=False))
+    settled = iter(await _publish_batch(ctx, conn, requests, announce=False) if requests else [])
     out: list[Published | HooklineError] = []
     for outcome in outcomes:
         if outcome is None:
